@@ -1,0 +1,341 @@
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP front of the engine, one per connection: validates Engine.IO requests, hands polling
+/// GETs and POSTs to their session's event loop, answers errors and CORS preflights, and passes other
+/// paths to the application's fallback responder. It writes the answers the sessions decide on.
+final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What the request being read will become.
+    private enum Pending {
+        /// No request.
+        case none
+        /// Answer an Engine.IO error once the request is read (refused upgrades in plain text).
+        case error(EngineHTTPError, message: String?, refusedUpgrade: Bool)
+        /// A CORS preflight.
+        case preflight
+        /// A handshake over polling.
+        case handshake
+        /// A polling GET for a session.
+        case poll(EngineSession)
+        /// A polling POST for a session; its body is being collected.
+        case post(EngineSession, EngineHTTPExchange)
+        /// A request for the application's fallback responder.
+        case fallback
+        /// An answer already went out (e.g. 413); the rest of the request is ignored.
+        case discard
+    }
+
+    private let server: EngineServer
+    private var context: ChannelHandlerContext?
+    private var head: HTTPRequestHead?
+    private var target = EngineRequestTarget(uri: "/")
+    private var body = ByteBuffer()
+    private var pending = Pending.none
+    /// The polling exchange awaiting a session's answer, and its session.
+    private var exchange: EngineHTTPExchange?
+    private var exchangeSession: EngineSession?
+    private var exchangeIsPost = false
+    /// The upgrader records why it refused a WebSocket upgrade, for the plain 400 that follows.
+    var refusedUpgrade: (EngineHTTPError, String?)?
+
+    init(server: EngineServer) {
+        self.server = server
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.receivedHead(head, context: context)
+        case .body(var chunk):
+            self.receivedBody(&chunk)
+        case .end:
+            self.receivedEnd(context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange = self.exchange, let session = self.exchangeSession {
+            let isPost = self.exchangeIsPost
+            session.eventLoop.execute {
+                if isPost {
+                    session.postAbandonedOnEventLoop()
+                } else {
+                    session.pollExchangeClosedOnEventLoop(exchange)
+                }
+            }
+        }
+        self.exchange = nil
+        self.exchangeSession = nil
+        context.fireChannelInactive()
+    }
+
+    // MARK: - Reading a request
+
+    private var configuration: EngineServerConfiguration { self.server.configuration }
+
+    private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        self.head = head
+        self.body.clear()
+        self.target = EngineRequestTarget(uri: head.uri)
+        guard self.target.path.hasPrefix(self.configuration.path) else {
+            self.pending = .fallback
+            return
+        }
+        if let refused = self.refusedUpgrade {
+            self.refusedUpgrade = nil
+            self.pending = .error(refused.0, message: refused.1, refusedUpgrade: true)
+            return
+        }
+        if head.method == .OPTIONS, self.configuration.cors != nil {
+            self.pending = .preflight
+            return
+        }
+        let isUpgrade = EngineRequestValidator.isWebSocketUpgrade(head.headers)
+        let route = EngineRequestValidator.validate(
+            method: head.method,
+            query: self.target.query,
+            headers: head.headers,
+            isWebSocketUpgrade: isUpgrade,
+            configuration: self.configuration
+        )
+        switch route {
+        case .failure(let error):
+            self.pending = .error(error, message: nil, refusedUpgrade: isUpgrade)
+        case .success(.handshake(.polling)):
+            self.pending = .handshake
+        case .success(.handshake(.websocket)):
+            // A valid WebSocket handshake that reached HTTP was refused by the upgrader.
+            self.pending = .error(.badRequest, message: nil, refusedUpgrade: true)
+        case .success(.session(let sid, let transport)):
+            guard let session = self.server.registry.session(id: sid) else {
+                self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: isUpgrade)
+                return
+            }
+            guard transport == .polling else {
+                self.pending = .error(.badRequest, message: nil, refusedUpgrade: isUpgrade)
+                return
+            }
+            switch head.method {
+            case .GET:
+                self.pending = .poll(session)
+            case .POST:
+                self.beginPost(session: session, head: head, context: context)
+            default:
+                self.pending = .error(.badRequest, message: nil, refusedUpgrade: false)
+            }
+        }
+    }
+
+    private func beginPost(session: EngineSession, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let exchange = EngineHTTPExchange(handler: self, eventLoop: context.eventLoop, isHandshake: false)
+        self.exchange = exchange
+        self.exchangeSession = session
+        self.exchangeIsPost = true
+        self.pending = .post(session, exchange)
+        session.eventLoop.execute {
+            _ = session.beginPostOnEventLoop(exchange)
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > self.configuration.maxHTTPBufferSize
+        {
+            self.postTooLarge(session: session, exchange: exchange)
+        }
+    }
+
+    private func postTooLarge(session: EngineSession, exchange: EngineHTTPExchange) {
+        self.pending = .discard
+        self.body.clear()
+        session.eventLoop.execute { session.postTooLargeOnEventLoop(exchange) }
+    }
+
+    private func receivedBody(_ chunk: inout ByteBuffer) {
+        switch self.pending {
+        case .post(let session, let exchange):
+            if self.body.readableBytes + chunk.readableBytes > self.configuration.maxHTTPBufferSize {
+                self.postTooLarge(session: session, exchange: exchange)
+            } else {
+                self.body.writeBuffer(&chunk)
+            }
+        case .fallback:
+            if self.body.readableBytes + chunk.readableBytes <= self.configuration.maxHTTPBufferSize {
+                self.body.writeBuffer(&chunk)
+            }
+        case .none, .error, .preflight, .handshake, .poll, .discard:
+            break
+        }
+    }
+
+    private func receivedEnd(context: ChannelHandlerContext) {
+        guard let head = self.head else { return }
+        let pending = self.pending
+        self.pending = .none
+        switch pending {
+        case .none, .discard:
+            break
+        case .error(let error, let message, let refusedUpgrade):
+            if refusedUpgrade {
+                self.respondRefusedUpgrade(error: error, message: message, context: context)
+            } else {
+                self.respond(status: error.status, contentType: "application/json", body: ByteBuffer(string: error.jsonBody(message: message)))
+            }
+        case .preflight:
+            var headers = HTTPHeaders()
+            for (name, value) in self.configuration.cors?.preflightHeaders(for: head.headers) ?? [] {
+                headers.add(name: name, value: value)
+            }
+            self.write(status: .noContent, headers: headers, body: ByteBuffer())
+        case .handshake:
+            self.handshake(head: head, context: context)
+        case .poll(let session):
+            let exchange = EngineHTTPExchange(handler: self, eventLoop: context.eventLoop, isHandshake: false)
+            self.exchange = exchange
+            self.exchangeSession = session
+            self.exchangeIsPost = false
+            session.eventLoop.execute { session.handlePollOnEventLoop(exchange) }
+        case .post(let session, let exchange):
+            let body = self.body
+            self.body = ByteBuffer()
+            session.eventLoop.execute { session.completePostOnEventLoop(body: body, exchange: exchange) }
+        case .fallback:
+            self.fallback(head: head, context: context)
+        }
+    }
+
+    // MARK: - Handshake and fallback
+
+    private func handshake(head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = EngineHandshakeRequest(
+            method: head.method,
+            uri: head.uri,
+            headers: head.headers,
+            query: self.target.query,
+            remoteAddress: context.remoteAddress
+        )
+        let exchange = EngineHTTPExchange(handler: self, eventLoop: context.eventLoop, isHandshake: true)
+        self.exchange = exchange
+        self.exchangeIsPost = false
+        let loop = context.eventLoop
+        let server = self.server
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        server.authorize(request, on: loop).whenSuccess { decision in
+            switch decision {
+            case .deny(let message):
+                exchange.answer(error: .forbidden, message: message)
+            case .allow:
+                let session = server.makeSession(handshake: request, on: loop)
+                bound.value.exchangeSession = session
+                session.openOnEventLoop(polling: exchange)
+                server.announce(session)
+            }
+        }
+    }
+
+    private func fallback(head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = EngineHTTPRequest(
+            method: head.method,
+            uri: head.uri,
+            path: self.target.path,
+            query: self.target.query,
+            headers: head.headers,
+            body: self.body,
+            remoteAddress: context.remoteAddress
+        )
+        self.body = ByteBuffer()
+        guard let fallback = self.server.fallback else {
+            self.write(response: .notFound)
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask { await fallback(request) }.whenSuccess { response in
+            bound.value.write(response: response)
+        }
+    }
+
+    // MARK: - Writing answers
+
+    /// Writes the answer to `exchange` if it is still the request this connection waits on.
+    func respond(
+        to exchange: EngineHTTPExchange,
+        status: HTTPResponseStatus,
+        contentType: String?,
+        body: ByteBuffer,
+        closeConnection: Bool = false
+    ) {
+        guard self.exchange === exchange else { return }
+        self.exchange = nil
+        let session = self.exchangeSession
+        self.exchangeSession = nil
+        var headers = HTTPHeaders()
+        if let contentType { headers.add(name: "Content-Type", value: contentType) }
+        if exchange.isHandshake, status == .ok, let cookie = self.configuration.cookie, let session {
+            headers.add(name: "Set-Cookie", value: cookie.headerValue(sessionID: session.id))
+        }
+        self.write(status: status, headers: headers, body: body, closeConnection: closeConnection)
+    }
+
+    private func respond(status: HTTPResponseStatus, contentType: String, body: ByteBuffer) {
+        self.write(status: status, headers: ["Content-Type": contentType], body: body)
+    }
+
+    private func write(response: EngineHTTPResponse) {
+        self.write(status: response.status, headers: response.headers, body: response.body, cors: false)
+    }
+
+    private func write(
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        closeConnection: Bool = false,
+        cors: Bool = true
+    ) {
+        guard let context = self.context, let head = self.head else { return }
+        var headers = headers
+        if cors, let policy = self.configuration.cors, status != .noContent {
+            for (name, value) in policy.responseHeaders(for: head.headers) { headers.add(name: name, value: value) }
+        }
+        headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        if headers["Cache-Control"].isEmpty { headers.add(name: "Cache-Control", value: "no-store") }
+        let keepAlive = head.isKeepAlive && !closeConnection
+        if !keepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
+        if body.readableBytes > 0 {
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        if keepAlive {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// A refused WebSocket upgrade gets a plain-text 400, as the reference answers it.
+    private func respondRefusedUpgrade(error: EngineHTTPError, message: String?, context: ChannelHandlerContext) {
+        let text = message ?? error.message
+        self.write(
+            status: .badRequest,
+            headers: ["Content-Type": "text/html"],
+            body: ByteBuffer(string: text),
+            closeConnection: true,
+            cors: false
+        )
+    }
+}

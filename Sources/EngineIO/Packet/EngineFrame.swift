@@ -1,0 +1,76 @@
+import NIOCore
+
+/// An encoded outbound Engine.IO packet, ready to be written to any number of sessions.
+///
+/// A text frame holds the packet's type digit followed by its UTF-8 data, exactly the bytes of a
+/// WebSocket text frame and of one record of a polling payload. A binary frame holds the raw bytes of a
+/// binary message (a WebSocket binary frame; `b`+base64 over polling). Build a frame once and send it
+/// to every recipient: the bytes are shared, never copied per recipient.
+public struct EngineFrame: Sendable, Hashable {
+    /// Whether the frame is text or binary.
+    public enum Kind: Sendable, Hashable {
+        /// Type digit + UTF-8 data.
+        case text
+        /// Raw bytes of a binary message.
+        case binary
+    }
+
+    /// Text or binary.
+    public let kind: Kind
+    /// The encoded bytes (see the type's documentation).
+    public let bytes: ByteBuffer
+
+    /// A frame from already encoded bytes. For `.text`, `bytes` must start with the type digit.
+    @inlinable
+    public init(kind: Kind, bytes: ByteBuffer) {
+        self.kind = kind
+        self.bytes = bytes
+    }
+
+    /// A text `message` packet carrying `text`.
+    public static func message(_ text: String) -> EngineFrame {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(text.utf8.count + 1)
+        buffer.writeInteger(EnginePacketType.message.asciiDigit)
+        buffer.writeString(text)
+        return EngineFrame(kind: .text, bytes: buffer)
+    }
+
+    /// A binary `message` packet carrying `bytes`.
+    public static func message(binary bytes: ByteBuffer) -> EngineFrame {
+        EngineFrame(kind: .binary, bytes: bytes)
+    }
+
+    /// A control packet of `type` with optional text data (e.g. `3probe`).
+    public static func control(_ type: EnginePacketType, _ data: String = "") -> EngineFrame {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(type.asciiDigit)
+        buffer.writeString(data)
+        return EngineFrame(kind: .text, bytes: buffer)
+    }
+
+    /// The frame of an outgoing message, built from an inbound message (used by echo servers).
+    public init(_ message: EngineMessage) {
+        switch message {
+        case .text(let text): self = .message(text)
+        case .binary(let bytes): self = .message(binary: bytes)
+        }
+    }
+
+    /// Bytes this frame occupies in an outbound buffer.
+    @inlinable
+    public var byteCount: Int { self.bytes.readableBytes }
+
+    /// The packet type of a text frame; binary frames are always `message`.
+    public var packetType: EnginePacketType? {
+        switch self.kind {
+        case .binary: return .message
+        case .text: return self.bytes.getInteger(at: self.bytes.readerIndex, as: UInt8.self).flatMap(EnginePacketType.init(asciiDigit:))
+        }
+    }
+
+    static let ping = EngineFrame.control(.ping)
+    static let noop = EngineFrame.control(.noop)
+    static let close = EngineFrame.control(.close)
+    static let probePong = EngineFrame.control(.pong, "probe")
+}

@@ -1,0 +1,74 @@
+import NIOCore
+import NIOHTTP1
+
+/// An Engine.IO v4 server: owns the sessions and installs the HTTP/WebSocket front on channels.
+///
+/// ```swift
+/// let server = EngineServer(configuration: .init(path: "/engine.io/")) { session in
+///     session.handler = MyHandler()          // on the session's event loop
+/// }
+/// let channel = try await server.bind(host: "127.0.0.1", port: 3000, group: .singletonMultiThreadedEventLoopGroup)
+/// ```
+public final class EngineServer: Sendable {
+    /// The options this server runs with.
+    public let configuration: EngineServerConfiguration
+    let registry = EngineSessionRegistry()
+    let fallback: EngineHTTPFallback?
+    private let onConnection: @Sendable (EngineSession) -> Void
+
+    /// A server with `configuration`. `onConnection` runs on the new session's event loop once its open
+    /// packet is out; set the session's handler there. `fallback` answers paths outside
+    /// `configuration.path` (404 when nil).
+    public init(
+        configuration: EngineServerConfiguration = EngineServerConfiguration(),
+        fallback: EngineHTTPFallback? = nil,
+        onConnection: @escaping @Sendable (EngineSession) -> Void
+    ) {
+        self.configuration = configuration
+        self.fallback = fallback
+        self.onConnection = onConnection
+    }
+
+    /// The number of sessions held, including ones that are closing.
+    public var sessionCount: Int { self.registry.count }
+
+    /// The session with this id, if this server holds it.
+    public func session(id: String) -> EngineSession? { self.registry.session(id: id) }
+
+    /// Every session held now.
+    public var sessions: [EngineSession] { self.registry.all }
+
+    /// Closes every session (reason `forced close`).
+    public func closeAllSessions() {
+        for session in self.registry.all { session.close() }
+    }
+
+    // MARK: - Sessions
+
+    func authorize(_ request: EngineHandshakeRequest, on loop: any EventLoop) -> EventLoopFuture<EngineAllowRequestDecision> {
+        guard let allowRequest = self.configuration.allowRequest else {
+            return loop.makeSucceededFuture(.allow)
+        }
+        return loop.makeFutureWithTask { await allowRequest(request) }
+    }
+
+    /// Creates and registers a session pinned to `loop`.
+    func makeSession(handshake: EngineHandshakeRequest, on loop: any EventLoop) -> EngineSession {
+        while true {
+            let session = EngineSession(
+                id: self.configuration.sessionIDGenerator(),
+                eventLoop: loop,
+                handshake: handshake,
+                configuration: self.configuration,
+                registry: self.registry,
+                now: .now()
+            )
+            if self.registry.insert(session) { return session }
+        }
+    }
+
+    /// Tells the application about a session whose open packet went out.
+    func announce(_ session: EngineSession) {
+        self.onConnection(session)
+    }
+}

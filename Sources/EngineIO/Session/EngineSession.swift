@@ -1,0 +1,293 @@
+import Logging
+import NIOCore
+
+/// Receives what happens to one session. Every call arrives on the session's event loop.
+public protocol EngineSessionHandler: AnyObject {
+    /// A message arrived from the client.
+    func engineSession(_ session: EngineSession, didReceive message: EngineMessage)
+    /// The session ended (called once). Nothing sent afterwards is delivered.
+    func engineSession(_ session: EngineSession, didCloseWith reason: EngineCloseReason)
+    /// The session moved from polling to WebSocket.
+    func engineSessionDidUpgrade(_ session: EngineSession)
+}
+
+extension EngineSessionHandler {
+    /// Does nothing by default.
+    public func engineSessionDidUpgrade(_ session: EngineSession) {}
+}
+
+/// One Engine.IO session: the I/O shell around ``EngineSessionStateMachine``.
+///
+/// A session is pinned to one event loop; all its state lives there, so it needs no locks. Requests and
+/// frames that arrive on other loops hop to it. Public methods may be called from any thread; methods
+/// named `…OnEventLoop` must be called on ``eventLoop``.
+public final class EngineSession: @unchecked Sendable {
+    /// The session id (`sid`).
+    public let id: String
+    /// The loop that owns this session.
+    public let eventLoop: any EventLoop
+    /// The handshake request that created the session.
+    public let handshake: EngineHandshakeRequest
+
+    /// Receives messages and the close event; set it on the event loop, typically in the server's
+    /// connection callback.
+    public var handler: (any EngineSessionHandler)?
+
+    private var machine: EngineSessionStateMachine
+    private var parkedPoll: EngineHTTPExchange?
+    private var webSocket: EngineWebSocketTransport?
+    private var probe: EngineWebSocketTransport?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
+    private let maxWebSocketBufferedBytes: Int
+    private weak var registry: EngineSessionRegistry?
+    private var closeReason: EngineCloseReason?
+
+    init(
+        id: String,
+        eventLoop: any EventLoop,
+        handshake: EngineHandshakeRequest,
+        configuration: EngineServerConfiguration,
+        registry: EngineSessionRegistry,
+        now: NIODeadline
+    ) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.handshake = handshake
+        self.registry = registry
+        self.maxWebSocketBufferedBytes = configuration.maxWebSocketBufferedBytes
+        let upgrades = configuration.allowUpgrades && configuration.transports.contains(.websocket)
+        self.machine = EngineSessionStateMachine(
+            now: now,
+            timing: configuration.timing,
+            openFrame: Self.openFrame(id: id, configuration: configuration, upgrades: upgrades),
+            allowUpgrades: upgrades,
+            maxBufferedBytes: configuration.maxBufferedBytes
+        )
+    }
+
+    private static func openFrame(id: String, configuration: EngineServerConfiguration, upgrades: Bool) -> EngineFrame {
+        let timing = configuration.timing
+        let json =
+            "{\"sid\":\(JSONString.quote(id)),\"upgrades\":\(upgrades ? "[\"websocket\"]" : "[]")"
+            + ",\"pingInterval\":\(timing.pingInterval.nanoseconds / 1_000_000)"
+            + ",\"pingTimeout\":\(timing.pingTimeout.nanoseconds / 1_000_000)"
+            + ",\"maxPayload\":\(configuration.maxHTTPBufferSize)}"
+        return .control(.open, json)
+    }
+
+    /// The transport the session currently sends on (nil once it is closing).
+    public var transportOnEventLoop: EngineServerConfiguration.TransportKind? {
+        self.eventLoop.preconditionInEventLoop()
+        switch self.machine.transport {
+        case .polling: return .polling
+        case .websocket: return .websocket
+        case nil: return nil
+        }
+    }
+
+    /// Why the session ended, once it has.
+    public var closeReasonOnEventLoop: EngineCloseReason? {
+        self.eventLoop.preconditionInEventLoop()
+        return self.closeReason
+    }
+
+    // MARK: - Application API
+
+    /// Sends a frame to the client. Volatile frames are dropped when the transport cannot take them now.
+    public func send(_ frame: EngineFrame, volatile: Bool = false) {
+        if self.eventLoop.inEventLoop {
+            self.sendOnEventLoop(frame, volatile: volatile)
+        } else {
+            self.eventLoop.execute { self.sendOnEventLoop(frame, volatile: volatile) }
+        }
+    }
+
+    /// Sends a text message.
+    public func send(text: String) { self.send(.message(text)) }
+
+    /// Sends a binary message.
+    public func send(binary: ByteBuffer) { self.send(.message(binary: binary)) }
+
+    /// ``send(_:volatile:)`` for callers already on ``eventLoop`` (no hop).
+    public func sendOnEventLoop(_ frame: EngineFrame, volatile: Bool = false) {
+        self.eventLoop.preconditionInEventLoop()
+        switch self.machine.send(frame, volatile: volatile) {
+        case .writeWebSocket(let frame):
+            guard let webSocket = self.webSocket else { return }
+            if volatile && !webSocket.isWritable { return }
+            webSocket.write(frame)
+            if !webSocket.isWritable && webSocket.bufferedBytes > self.maxWebSocketBufferedBytes {
+                self.perform(self.machine.webSocketClosed(failed: true, now: .now()))
+                webSocket.close(code: .policyViolation)
+            }
+        case .answerParkedPoll(let frame):
+            self.answerParkedPoll([frame])
+        case .queued, .dropped:
+            break
+        case .overflow(let actions):
+            self.perform(actions)
+        }
+    }
+
+    /// Closes the session from the server side (reason `forced close`).
+    public func close() {
+        if self.eventLoop.inEventLoop {
+            self.perform(self.machine.close(now: .now()))
+        } else {
+            self.eventLoop.execute { self.perform(self.machine.close(now: .now())) }
+        }
+    }
+
+    // MARK: - Transport events (on the event loop)
+
+    func openOnEventLoop(polling exchange: EngineHTTPExchange) {
+        self.perform(self.machine.open(on: .polling, now: .now()))
+        self.handlePollOnEventLoop(exchange)
+    }
+
+    func openOnEventLoop(webSocket: EngineWebSocketTransport) {
+        self.webSocket = webSocket
+        self.perform(self.machine.open(on: .websocket, now: .now()))
+    }
+
+    func handlePollOnEventLoop(_ exchange: EngineHTTPExchange) {
+        self.perform(self.machine.pollRequested(now: .now()), exchange: exchange)
+    }
+
+    func pollExchangeClosedOnEventLoop(_ exchange: EngineHTTPExchange) {
+        guard self.parkedPoll === exchange else { return }
+        self.parkedPoll = nil
+        self.perform(self.machine.parkedPollAbandoned(now: .now()))
+    }
+
+    func beginPostOnEventLoop(_ exchange: EngineHTTPExchange) -> Bool {
+        let actions = self.machine.postStarted(now: .now())
+        self.perform(actions, exchange: exchange)
+        return actions.isEmpty
+    }
+
+    func completePostOnEventLoop(body: ByteBuffer, exchange: EngineHTTPExchange) {
+        self.perform(self.machine.postCompleted(body: body, now: .now()), exchange: exchange)
+    }
+
+    func postTooLargeOnEventLoop(_ exchange: EngineHTTPExchange) {
+        self.perform(self.machine.postTooLarge(now: .now()), exchange: exchange)
+    }
+
+    func postAbandonedOnEventLoop() {
+        self.perform(self.machine.postAbandoned(now: .now()))
+    }
+
+    func attachProbeOnEventLoop(_ transport: EngineWebSocketTransport) {
+        let actions = self.machine.probeAttached(now: .now())
+        if actions.isEmpty {
+            self.probe = transport
+        } else {
+            transport.close(code: .normalClosure)
+        }
+    }
+
+    func webSocketReceivedOnEventLoop(_ packet: EngineInboundPacket, from transport: EngineWebSocketTransport) {
+        if transport === self.webSocket {
+            self.perform(self.machine.webSocketReceived(packet, now: .now()))
+        } else if transport === self.probe {
+            self.perform(self.machine.probeReceived(packet, now: .now()))
+        }
+    }
+
+    func webSocketReceivedGarbageOnEventLoop(from transport: EngineWebSocketTransport) {
+        if transport === self.webSocket {
+            self.perform(self.machine.webSocketReceivedGarbage(now: .now()))
+        } else if transport === self.probe {
+            self.perform(self.machine.probeReceived(.control(.noop, "invalid"), now: .now()))
+        }
+    }
+
+    func webSocketClosedOnEventLoop(_ transport: EngineWebSocketTransport, failed: Bool) {
+        if transport === self.webSocket {
+            self.webSocket = nil
+            self.perform(self.machine.webSocketClosed(failed: failed, now: .now()))
+        } else if transport === self.probe {
+            self.probe = nil
+            self.perform(self.machine.probeClosed(now: .now()))
+        }
+    }
+
+    // MARK: - Performing actions
+
+    private func perform(_ actions: [EngineSessionStateMachine.Action], exchange: EngineHTTPExchange? = nil) {
+        for action in actions {
+            switch action {
+            case .parkPoll:
+                self.parkedPoll = exchange
+            case .answerPoll(let frames):
+                exchange?.answer(frames: frames)
+            case .answerParkedPoll(let frames):
+                self.answerParkedPoll(frames)
+            case .rejectPoll(let rejection), .rejectPost(let rejection):
+                exchange?.reject(rejection)
+            case .answerPost:
+                exchange?.answerOK()
+            case .writeWebSocket(let frames):
+                for frame in frames { self.webSocket?.write(frame) }
+            case .writeProbe(let frame):
+                self.probe?.write(frame)
+            case .closeProbe:
+                self.probe?.close(code: .normalClosure)
+                self.probe = nil
+            case .promoteProbe:
+                self.webSocket = self.probe
+                self.probe = nil
+            case .closeWebSocket:
+                self.webSocket?.close(code: .normalClosure)
+                self.webSocket = nil
+            case .deliver(let message):
+                self.handler?.engineSession(self, didReceive: message)
+            case .notifyUpgraded:
+                self.handler?.engineSessionDidUpgrade(self)
+            case .notifyClosed(let reason):
+                self.closeReason = reason
+                let handler = self.handler
+                self.handler = nil
+                handler?.engineSession(self, didCloseWith: reason)
+            case .finish:
+                self.finish()
+            }
+        }
+        self.rescheduleTimer()
+    }
+
+    private func answerParkedPoll(_ frames: [EngineFrame]) {
+        let exchange = self.parkedPoll
+        self.parkedPoll = nil
+        exchange?.answer(frames: frames)
+    }
+
+    private func finish() {
+        self.timer?.cancel()
+        self.timer = nil
+        self.timerDeadline = nil
+        self.probe?.close(code: .normalClosure)
+        self.probe = nil
+        self.webSocket?.close(code: .normalClosure)
+        self.webSocket = nil
+        self.registry?.remove(self)
+    }
+
+    private func rescheduleTimer() {
+        let deadline = self.machine.nextDeadline
+        guard deadline != self.timerDeadline else { return }
+        self.timer?.cancel()
+        self.timerDeadline = deadline
+        guard let deadline else {
+            self.timer = nil
+            return
+        }
+        self.timer = self.eventLoop.scheduleTask(deadline: deadline) { [self] in
+            self.timerDeadline = nil
+            self.timer = nil
+            self.perform(self.machine.timerFired(now: .now()))
+        }
+    }
+}
