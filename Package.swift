@@ -8,7 +8,9 @@ let package = Package(
         .library(name: "EngineIO", targets: ["EngineIO"]),
         .library(name: "SocketIOProtocol", targets: ["SocketIOProtocol"]),
         .library(name: "MessagePack", targets: ["MessagePack"]),
+        .library(name: "SocketIO", targets: ["SocketIO"]),
         .executable(name: "engineio-echo", targets: ["engineio-echo"]),
+        .executable(name: "socketio-echo", targets: ["socketio-echo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -33,6 +35,25 @@ let package = Package(
             name: "engineio-echo",
             dependencies: [
                 "EngineIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                "EngineIO",
+                "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "socketio-echo",
+            dependencies: [
+                "SocketIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -9,11 +9,12 @@ import NIOPosix
 struct EngineIOEcho: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engineio-echo",
-        abstract: "Engine.IO v4 echo server (path /engine.io/) for protocol conformance tests."
+        abstract: "Engine.IO v4 echo server (path /engine.io/ by default) for protocol conformance tests."
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 3000
+    @Option(help: "HTTP path of the Engine.IO endpoint.") var path = "/engine.io/"
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("upgrade-timeout"), help: "Milliseconds a client has to complete an upgrade.") var upgradeTimeout = 10_000
@@ -46,7 +47,7 @@ struct EngineIOEcho: AsyncParsableCommand {
         let closeOn = self.closeOn
         let rejectHeader = self.rejectHeader
         let configuration = EngineServerConfiguration(
-            path: "/engine.io/",
+            path: self.path,
             timing: EngineSessionTiming(
                 pingInterval: .milliseconds(Int64(self.pingInterval)),
                 pingTimeout: .milliseconds(Int64(self.pingTimeout)),

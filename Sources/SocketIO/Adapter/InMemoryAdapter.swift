@@ -1,0 +1,166 @@
+import NIOConcurrencyHelpers
+import SocketIOProtocol
+
+/// Room membership in this process and local delivery: the adapter of a single node, and the local
+/// half of every cluster adapter.
+public final class InMemoryAdapter: SocketIOAdapter {
+    private struct State {
+        /// Room → ids of its members.
+        var rooms: [String: Set<String>] = [:]
+        /// Socket id → its rooms.
+        var roomsOfSocket: [String: Set<String>] = [:]
+        /// Socket id → the socket.
+        var sockets: [String: SocketIOSocket] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// The namespace this adapter serves.
+    public weak let namespace: SocketIONamespace?
+
+    /// An adapter for `namespace`.
+    public init(namespace: SocketIONamespace) {
+        self.namespace = namespace
+    }
+
+    /// A factory for ``SocketIOServerConfiguration/adapterFactory``.
+    public static let factory: SocketIOAdapterFactory = { InMemoryAdapter(namespace: $0) }
+
+    // MARK: Membership
+
+    public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
+        self.state.withLockedValue { state in
+            state.sockets[socket.id] = socket
+            state.roomsOfSocket[socket.id, default: []].formUnion(rooms)
+            for room in rooms { state.rooms[room, default: []].insert(socket.id) }
+        }
+    }
+
+    /// Adds rooms to a socket known by id (remote join); false if the socket is not here.
+    @discardableResult
+    public func addAll(socketID: String, rooms: Set<String>) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.roomsOfSocket[socketID] != nil else { return false }
+            state.roomsOfSocket[socketID, default: []].formUnion(rooms)
+            for room in rooms { state.rooms[room, default: []].insert(socketID) }
+            return true
+        }
+    }
+
+    public func del(_ socketID: String, room: String) {
+        self.state.withLockedValue { state in
+            state.roomsOfSocket[socketID]?.remove(room)
+            Self.removeMember(socketID, from: room, in: &state)
+        }
+    }
+
+    public func delAll(_ socketID: String) {
+        self.state.withLockedValue { state in
+            guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
+            state.sockets[socketID] = nil
+            for room in rooms { Self.removeMember(socketID, from: room, in: &state) }
+        }
+    }
+
+    private static func removeMember(_ socketID: String, from room: String, in state: inout State) {
+        guard var members = state.rooms[room] else { return }
+        members.remove(socketID)
+        state.rooms[room] = members.isEmpty ? nil : members
+    }
+
+    public func rooms(of socketID: String) -> Set<String>? {
+        self.state.withLockedValue { $0.roomsOfSocket[socketID] }
+    }
+
+    public var localRooms: Set<String> {
+        self.state.withLockedValue { Set($0.rooms.keys) }
+    }
+
+    /// True when `room` has a member on this node.
+    public func hasRoom(_ room: String) -> Bool {
+        self.state.withLockedValue { $0.rooms[room] != nil }
+    }
+
+    /// The number of local sockets the options select.
+    public func localSocketCount(_ options: SocketIOBroadcastOptions) -> Int {
+        self.localSockets(options).count
+    }
+
+    public func localSockets(_ options: SocketIOBroadcastOptions) -> [SocketIOSocket] {
+        self.state.withLockedValue { state in
+            var excluded = Set<String>()
+            for room in options.except {
+                if let members = state.rooms[room] { excluded.formUnion(members) }
+            }
+            var result: [SocketIOSocket] = []
+            if options.rooms.isEmpty {
+                result.reserveCapacity(state.sockets.count)
+                for (id, socket) in state.sockets where !excluded.contains(id) { result.append(socket) }
+            } else if options.rooms.count == 1, let members = state.rooms[options.rooms.first!] {
+                result.reserveCapacity(members.count)
+                for id in members where !excluded.contains(id) {
+                    if let socket = state.sockets[id] { result.append(socket) }
+                }
+            } else {
+                var seen = Set<String>()
+                for room in options.rooms {
+                    for id in state.rooms[room] ?? [] where !excluded.contains(id) && seen.insert(id).inserted {
+                        if let socket = state.sockets[id] { result.append(socket) }
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    // MARK: Local operations (also the local half of cluster adapters)
+
+    public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
+        let frames = SocketIOFrames.encode(packet)
+        SocketIODelivery.deliver(frames, to: self.localSockets(options), volatile: options.flags.volatile)
+    }
+
+    public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
+        let frames = SocketIOFrames.encode(packet)
+        let targets = self.localSockets(options)
+        collector.expect(targets.count)
+        SocketIODelivery.deliver(frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: collector)
+    }
+
+    public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {
+        self.localSockets(options).map { socket in
+            SocketIORemoteSocket(
+                id: socket.id,
+                handshake: socket.handshake,
+                rooms: self.rooms(of: socket.id) ?? [],
+                data: socket.data,
+                namespace: self.namespace
+            )
+        }
+    }
+
+    public func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        for socket in self.localSockets(options) { self.addAll(socket, rooms: rooms) }
+    }
+
+    public func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        for socket in self.localSockets(options) {
+            for room in rooms { self.del(socket.id, room: room) }
+        }
+    }
+
+    public func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool) {
+        for socket in self.localSockets(options) { socket.disconnect(close: close) }
+    }
+
+    public func serverSideEmit(_ packet: [SocketIOValue]) {}
+
+    public func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue] {
+        []
+    }
+
+    public func allRooms() async throws -> Set<String> { self.localRooms }
+
+    public func serverCount() async -> Int { 1 }
+
+    public func close() {}
+}

@@ -1,0 +1,49 @@
+import SocketIOProtocol
+
+/// Where a namespace keeps room membership and how its broadcasts and server-side operations reach
+/// every node. ``InMemoryAdapter`` serves one node; a cluster adapter (Redis) does the same locally
+/// and also publishes to the other nodes.
+///
+/// Membership calls happen on any event loop and must not block. Calls that need other nodes'
+/// answers are `async`.
+public protocol SocketIOAdapter: AnyObject, Sendable {
+    /// Adds a local socket to rooms.
+    func addAll(_ socket: SocketIOSocket, rooms: Set<String>)
+    /// Removes a local socket from one room.
+    func del(_ socketID: String, room: String)
+    /// Removes a local socket from every room (it left the namespace).
+    func delAll(_ socketID: String)
+    /// The rooms of a local socket, nil when the socket is unknown.
+    func rooms(of socketID: String) -> Set<String>?
+    /// The local sockets that options select.
+    func localSockets(_ options: SocketIOBroadcastOptions) -> [SocketIOSocket]
+    /// The rooms that have local members.
+    var localRooms: Set<String> { get }
+
+    /// Sends a packet to the sockets selected by `options`, on every node unless `flags.local`.
+    func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions)
+    /// Sends a packet that asks for acknowledgements; `collector` learns how many clients got it and
+    /// receives their answers. `packet.ackID` is already set.
+    func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector)
+    /// Snapshots of the sockets selected by `options`, on every node.
+    func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket]
+    /// Makes the selected sockets join `rooms`, on every node.
+    func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>)
+    /// Makes the selected sockets leave `rooms`, on every node.
+    func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>)
+    /// Disconnects the selected sockets, on every node; `close` also closes their connections.
+    func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool)
+    /// Emits `[event, ...args]` to the other nodes' server-side handlers.
+    func serverSideEmit(_ packet: [SocketIOValue])
+    /// Like ``serverSideEmit(_:)``, waiting up to `timeoutMilliseconds` for every other node's answer.
+    func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue]
+    /// The names of every room with members, on every node.
+    func allRooms() async throws -> Set<String>
+    /// The number of nodes serving this namespace.
+    func serverCount() async -> Int
+    /// Stops the adapter (unsubscribes, fails pending requests).
+    func close()
+}
+
+/// Makes the adapter of a namespace when the namespace is created.
+public typealias SocketIOAdapterFactory = @Sendable (SocketIONamespace) -> any SocketIOAdapter

@@ -1,0 +1,85 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIOProtocol
+
+/// Gathers the acknowledgements of one broadcast: from local clients and, in a cluster, the client
+/// counts and answers other nodes report. Done when every node has reported its count and every
+/// counted client has answered; otherwise the timeout ends it with the answers gathered so far.
+public final class SocketIOAckCollector: Sendable {
+    private struct State {
+        var pendingNodeReports = 0
+        var expectedResponses = 0
+        var responses: [SocketIOValue] = []
+        var result: Result<[SocketIOValue], SocketIOError>?
+        var promise: EventLoopPromise<[SocketIOValue]>?
+        var timer: Scheduled<Void>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// A collector that will also wait for `nodeReports` other nodes to report their client counts.
+    public init(nodeReports: Int = 0) {
+        self.state.withLockedValue { $0.pendingNodeReports = nodeReports }
+    }
+
+    /// `count` more clients received the packet (local delivery).
+    public func expect(_ count: Int) {
+        self.update { $0.expectedResponses += count }
+    }
+
+    /// Another node reported how many of its clients received the packet.
+    public func nodeReported(clientCount: Int) {
+        self.update {
+            $0.pendingNodeReports -= 1
+            $0.expectedResponses += clientCount
+        }
+    }
+
+    /// Waits for `count` fewer node reports (a node left, or the count was over-estimated).
+    public func nodeReportsCancelled(_ count: Int) {
+        self.update { $0.pendingNodeReports -= count }
+    }
+
+    /// One client answered (its first acknowledgement argument).
+    public func received(_ response: SocketIOValue) {
+        self.update { $0.responses.append(response) }
+    }
+
+    /// The answers, once every expected one arrived; throws ``SocketIOError/ackTimeout(partial:)``
+    /// after `timeout`.
+    public func wait(timeout: TimeAmount, on loop: any EventLoop) async throws -> [SocketIOValue] {
+        let promise = loop.makePromise(of: [SocketIOValue].self)
+        let finished: Result<[SocketIOValue], SocketIOError>? = self.state.withLockedValue { state in
+            if let result = state.result { return result }
+            state.promise = promise
+            state.timer = loop.scheduleTask(in: timeout) { [self] in self.timeOut() }
+            return nil
+        }
+        if let finished { promise.completeWith(finished.mapError { $0 as any Error }) }
+        return try await promise.futureResult.get()
+    }
+
+    private func timeOut() {
+        let promise = self.state.withLockedValue { state -> EventLoopPromise<[SocketIOValue]>? in
+            guard state.result == nil else { return nil }
+            state.result = .failure(.ackTimeout(partial: state.responses))
+            defer { state.promise = nil }
+            return state.promise
+        }
+        promise?.fail(SocketIOError.ackTimeout(partial: self.state.withLockedValue { $0.responses }))
+    }
+
+    private func update(_ body: (inout State) -> Void) {
+        let completion = self.state.withLockedValue { state -> (EventLoopPromise<[SocketIOValue]>?, [SocketIOValue])? in
+            guard state.result == nil else { return nil }
+            body(&state)
+            guard state.pendingNodeReports <= 0, state.responses.count >= state.expectedResponses else { return nil }
+            state.result = .success(state.responses)
+            state.timer?.cancel()
+            state.timer = nil
+            defer { state.promise = nil }
+            return (state.promise, state.responses)
+        }
+        if let (promise, responses) = completion { promise?.succeed(responses) }
+    }
+}

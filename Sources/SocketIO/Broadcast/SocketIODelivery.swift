@@ -1,0 +1,39 @@
+import EngineIO
+import NIOCore
+
+/// Writes already encoded frames to many sockets: grouped by event loop, one task per loop, each
+/// socket written on its own loop without further hops.
+enum SocketIODelivery {
+    static func deliver(
+        _ frames: [EngineFrame],
+        to sockets: [SocketIOSocket],
+        volatile: Bool,
+        ackID: Int? = nil,
+        collector: SocketIOAckCollector? = nil
+    ) {
+        guard !sockets.isEmpty else { return }
+        if sockets.count == 1 {
+            let socket = sockets[0]
+            socket.onEventLoop { $0.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector) }
+            return
+        }
+        var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
+        for socket in sockets {
+            let key = ObjectIdentifier(socket.eventLoop)
+            if groups[key] == nil {
+                groups[key] = (socket.eventLoop, [socket])
+            } else {
+                groups[key]!.sockets.append(socket)
+            }
+        }
+        for (_, group) in groups {
+            let members = group.sockets
+            let write: @Sendable () -> Void = {
+                for socket in members {
+                    socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector)
+                }
+            }
+            if group.loop.inEventLoop { write() } else { group.loop.execute(write) }
+        }
+    }
+}

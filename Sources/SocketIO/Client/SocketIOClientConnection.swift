@@ -1,0 +1,142 @@
+import EngineIO
+import NIOCore
+import SocketIOProtocol
+
+/// The Socket.IO side of one Engine.IO session: decodes packets, connects the client to namespaces,
+/// routes packets to its sockets and writes theirs. Lives on the session's event loop.
+final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable {
+    let session: EngineSession
+    private unowned let server: SocketIOServer
+    private var decoder: SocketIOPacketDecoder
+    private var sockets: [String: SocketIOSocket] = [:]
+    private var connecting: Set<String> = []
+    private var connectTimer: Scheduled<Void>?
+    private var closed = false
+
+    init(session: EngineSession, server: SocketIOServer) {
+        self.session = session
+        self.server = server
+        self.decoder = SocketIOPacketDecoder(configuration: server.configuration.decoder)
+    }
+
+    /// Starts the connect timeout: a client that joins no namespace in time is closed.
+    func startOnEventLoop() {
+        let timeout = self.server.configuration.connectTimeout
+        self.connectTimer = self.session.eventLoop.scheduleTask(in: timeout) { [self] in
+            self.connectTimer = nil
+            if self.sockets.isEmpty && !self.closed {
+                self.session.close()
+            }
+        }
+    }
+
+    // MARK: EngineSessionHandler
+
+    func engineSession(_ session: EngineSession, didReceive message: EngineMessage) {
+        let packet: SocketIOPacket?
+        do {
+            switch message {
+            case .text(let text): packet = try self.decoder.decode(text: text)
+            case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
+            }
+        } catch {
+            self.closeOnEventLoop(.parseError)
+            session.close()
+            return
+        }
+        guard let packet else { return }
+        if packet.type == .connect {
+            self.connect(namespace: packet.namespace, auth: packet.payload)
+        } else if let socket = self.sockets[packet.namespace] {
+            socket.handlePacketOnEventLoop(packet)
+        }
+    }
+
+    func engineSession(_ session: EngineSession, didCloseWith reason: EngineCloseReason) {
+        self.closeOnEventLoop(SocketIODisconnectReason(reason))
+    }
+
+    // MARK: Namespaces
+
+    private func connect(namespace name: String, auth: SocketIOValue?) {
+        guard self.sockets[name] == nil, !self.connecting.contains(name) else { return }
+        guard let namespace = self.server.namespace(forConnecting: name, auth: auth ?? .object([:])) else {
+            self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
+            return
+        }
+        let socket = SocketIOSocket(
+            id: SessionIDGenerator.make(),
+            namespace: namespace,
+            handshake: SocketIOHandshake(engine: self.session.handshake, auth: auth),
+            client: self
+        )
+        let middlewares = namespace.connectionMiddlewares
+        if middlewares.isEmpty {
+            self.finishConnect(socket)
+            return
+        }
+        self.connecting.insert(name)
+        let loop = self.session.eventLoop
+        let promise = loop.makePromise(of: Void.self)
+        promise.completeWithTask {
+            for middleware in middlewares { try await middleware(socket) }
+        }
+        promise.futureResult.whenComplete { [self] result in
+            self.connecting.remove(name)
+            guard !self.closed else { return }
+            switch result {
+            case .success:
+                self.finishConnect(socket)
+            case .failure(let error):
+                let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
+                self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: refusal.payload))
+            }
+        }
+    }
+
+    private func finishConnect(_ socket: SocketIOSocket) {
+        self.connectTimer?.cancel()
+        self.connectTimer = nil
+        self.sockets[socket.namespace.name] = socket
+        socket.markConnectedOnEventLoop()
+        socket.namespace.add(socket)
+        self.sendOnEventLoop(SocketIOPacket(type: .connect, namespace: socket.namespace.name, payload: ["sid": .string(socket.id)]))
+        socket.namespace.announce(socket)
+    }
+
+    func removeOnEventLoop(_ socket: SocketIOSocket) {
+        if self.sockets[socket.namespace.name] === socket {
+            self.sockets[socket.namespace.name] = nil
+        }
+    }
+
+    /// Disconnects every socket (server namespace disconnect), then closes the connection.
+    func disconnectAllOnEventLoop() {
+        for socket in Array(self.sockets.values) {
+            socket.sendPacketOnEventLoop(SocketIOPacket(type: .disconnect, namespace: socket.namespace.name))
+            socket.closeOnEventLoop(.serverNamespaceDisconnect)
+        }
+        self.closeOnEventLoop(.forcedServerClose)
+        self.session.close()
+    }
+
+    /// Every socket leaves with `reason`; nothing is sent.
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+        guard !self.closed else { return }
+        self.closed = true
+        self.connectTimer?.cancel()
+        self.connectTimer = nil
+        for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason) }
+        self.sockets = [:]
+    }
+
+    // MARK: Writing
+
+    func sendOnEventLoop(_ packet: SocketIOPacket) {
+        self.writeOnEventLoop(SocketIOFrames.encode(packet), volatile: false)
+    }
+
+    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {
+        for frame in frames { self.session.sendOnEventLoop(frame, volatile: volatile) }
+    }
+}

@@ -1,0 +1,141 @@
+import EngineIO
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SocketIOProtocol
+
+/// A Socket.IO v4 server (Socket.IO protocol v5 over Engine.IO v4).
+///
+/// ```swift
+/// let io = SocketIOServer()
+/// io.onConnection { socket in
+///     socket.on("chat") { event in socket.broadcast.emit("chat", event.arguments[0]) }
+/// }
+/// try await io.listen(host: "127.0.0.1", port: 3000)
+/// ```
+public final class SocketIOServer: @unchecked Sendable {
+    /// The options this server runs with.
+    public let configuration: SocketIOServerConfiguration
+    /// The loops sessions run on.
+    public let eventLoopGroup: any EventLoopGroup
+    /// The Engine.IO server underneath.
+    public private(set) var engine: EngineServer!
+    private let namespaces = NIOLockedValueBox<[String: SocketIONamespace]>([:])
+    private let parents = NIOLockedValueBox<[SocketIOParentNamespace]>([])
+
+    /// A server with `configuration`. `fallback` answers HTTP paths outside the Socket.IO path.
+    public init(
+        configuration: SocketIOServerConfiguration = SocketIOServerConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        fallback: EngineHTTPFallback? = nil
+    ) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        let weakSelf = WeakServer()
+        self.engine = EngineServer(configuration: configuration.engine, fallback: fallback) { session in
+            weakSelf.server?.accept(session)
+        }
+        weakSelf.server = self
+        _ = self.of("/")
+    }
+
+    // MARK: Namespaces
+
+    /// The namespace named `name`, created when needed.
+    public func of(_ name: String) -> SocketIONamespace {
+        let name = name.hasPrefix("/") ? name : "/" + name
+        if let existing = self.namespaces.withLockedValue({ $0[name] }) { return existing }
+        let created = SocketIONamespace(name: name, server: self)
+        return self.namespaces.withLockedValue { namespaces in
+            if let existing = namespaces[name] { return existing }
+            namespaces[name] = created
+            return created
+        }
+    }
+
+    /// Dynamic namespaces: any name `predicate` accepts is created on its first CONNECT.
+    public func of(matching predicate: @escaping SocketIOParentNamespace.Predicate) -> SocketIOParentNamespace {
+        let parent = SocketIOParentNamespace(predicate: predicate)
+        self.parents.withLockedValue { $0.append(parent) }
+        return parent
+    }
+
+    /// The main namespace `/`.
+    public var sockets: SocketIONamespace { self.of("/") }
+
+    /// The namespaces that exist now.
+    public var allNamespaces: [SocketIONamespace] { self.namespaces.withLockedValue { Array($0.values) } }
+
+    func namespace(forConnecting name: String, auth: SocketIOValue) -> SocketIONamespace? {
+        if let existing = self.namespaces.withLockedValue({ $0[name] }) { return existing }
+        for parent in self.parents.withLockedValue({ $0 }) where parent.predicate(name, auth) {
+            let child = SocketIONamespace(name: name, server: self, parent: parent)
+            let (namespace, created) = self.namespaces.withLockedValue { namespaces -> (SocketIONamespace, Bool) in
+                if let existing = namespaces[name] { return (existing, false) }
+                namespaces[name] = child
+                return (child, true)
+            }
+            if created { parent.adopt(namespace) }
+            return namespace
+        }
+        return nil
+    }
+
+    // MARK: The main namespace, forwarded
+
+    /// Adds a connection handler to `/`.
+    public func onConnection(_ handler: @escaping SocketIONamespace.ConnectionHandler) { self.sockets.onConnection(handler) }
+    /// Adds a connection middleware to `/`.
+    public func use(_ middleware: @escaping SocketIONamespace.Middleware) { self.sockets.use(middleware) }
+    /// Sockets of `/` in `rooms`.
+    public func to(_ rooms: String...) -> SocketIOBroadcastOperator { self.sockets.all.to(Set(rooms)) }
+    /// Same as ``to(_:)``.
+    public func `in`(_ rooms: String...) -> SocketIOBroadcastOperator { self.sockets.all.to(Set(rooms)) }
+    /// Sockets of `/` not in `rooms`.
+    public func except(_ rooms: String...) -> SocketIOBroadcastOperator { self.sockets.all.except(Set(rooms)) }
+    /// `/` on this node only.
+    public var local: SocketIOBroadcastOperator { self.sockets.local }
+    /// Volatile broadcast on `/`.
+    public var volatile: SocketIOBroadcastOperator { self.sockets.volatile }
+    /// Broadcast on `/` with an acknowledgement timeout.
+    public func timeout(_ timeout: TimeAmount) -> SocketIOBroadcastOperator { self.sockets.timeout(timeout) }
+    /// Emits to every socket of `/`.
+    public func emit(_ event: String, _ arguments: SocketIOValue...) { self.sockets.all.emit(event, arguments: arguments) }
+    /// Snapshots of every socket of `/`.
+    public func fetchSockets() async throws -> [SocketIORemoteSocket] { try await self.sockets.fetchSockets() }
+    /// Every socket of `/` joins `rooms`.
+    public func socketsJoin(_ rooms: String...) { self.sockets.all.socketsJoin(Set(rooms)) }
+    /// Every socket of `/` leaves `rooms`.
+    public func socketsLeave(_ rooms: String...) { self.sockets.all.socketsLeave(Set(rooms)) }
+    /// Disconnects every socket of `/`.
+    public func disconnectSockets(close: Bool = false) { self.sockets.disconnectSockets(close: close) }
+
+    // MARK: Serving
+
+    /// Binds `host:port` and serves Socket.IO (and the fallback) there.
+    public func listen(host: String, port: Int) async throws -> any Channel {
+        try await self.engine.bind(host: host, port: port, group: self.eventLoopGroup)
+    }
+
+    /// Disconnects every socket with `server shutting down` and closes every connection.
+    public func close() {
+        for session in self.engine.sessions {
+            session.eventLoop.execute {
+                (session.handler as? SocketIOClientConnection)?.closeOnEventLoop(.serverShuttingDown)
+                session.close()
+            }
+        }
+        for namespace in self.allNamespaces { namespace.adapter.close() }
+    }
+
+    private func accept(_ session: EngineSession) {
+        let client = SocketIOClientConnection(session: session, server: self)
+        session.handler = client
+        client.startOnEventLoop()
+    }
+}
+
+/// Lets the engine's connection callback reach the server without a retain cycle.
+private final class WeakServer: @unchecked Sendable {
+    weak var server: SocketIOServer?
+}

@@ -1,0 +1,279 @@
+import EngineIO
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIOProtocol
+
+/// One client's membership of one namespace.
+///
+/// A socket lives on the event loop of its connection: handlers run there, and registering handlers
+/// (`on`, `onDisconnect`, `use`) must happen there — typically inside the namespace's connection
+/// handler. Emitting, joining, leaving and disconnecting work from any thread.
+public final class SocketIOSocket: @unchecked Sendable {
+    /// The socket id: 20 random URL-safe characters, independent of the Engine.IO session id.
+    public let id: String
+    /// The namespace the socket belongs to.
+    public let namespace: SocketIONamespace
+    /// The handshake of its connection, with the CONNECT packet's `auth`.
+    public let handshake: SocketIOHandshake
+    let client: SocketIOClientConnection
+    private let dataBox = NIOLockedValueBox<SocketIOValue>(.null)
+
+    // Event-loop confined.
+    private var handlers: [String: (SocketIOEvent) -> Void] = [:]
+    private var anyHandlers: [(SocketIOEvent) -> Void] = []
+    private var middlewares: [(SocketIOEvent) throws -> Void] = []
+    private var errorHandlers: [(any Error) -> Void] = []
+    private var disconnectingHandlers: [(SocketIODisconnectReason) -> Void] = []
+    private var disconnectHandlers: [(SocketIODisconnectReason) -> Void] = []
+    private var pendingAcks: [Int: PendingAck] = [:]
+    private(set) var connectedOnEventLoop = false
+
+    private enum PendingAck {
+        case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
+        case broadcast(SocketIOAckCollector)
+    }
+
+    init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
+        self.id = id
+        self.namespace = namespace
+        self.handshake = handshake
+        self.client = client
+    }
+
+    /// The event loop this socket lives on.
+    public var eventLoop: any EventLoop { self.client.session.eventLoop }
+
+    /// Application data attached to the socket (visible to `fetchSockets` on every node).
+    public var data: SocketIOValue {
+        get { self.dataBox.withLockedValue { $0 } }
+        set { self.dataBox.withLockedValue { $0 = newValue } }
+    }
+
+    /// The rooms the socket is in (always including its own id while connected).
+    public var rooms: Set<String> { self.namespace.adapter.rooms(of: self.id) ?? [] }
+
+    /// The transport of the connection right now (`polling` or `websocket`); read on the event loop.
+    public var transportOnEventLoop: EngineServerConfiguration.TransportKind? { self.client.session.transportOnEventLoop }
+
+    // MARK: - Handlers (register on the event loop)
+
+    /// Handles events named `event`.
+    public func on(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.handlers[event] = handler
+    }
+
+    /// Handles every event, before its named handler.
+    public func onAny(_ handler: @escaping (SocketIOEvent) -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.anyHandlers.append(handler)
+    }
+
+    /// Runs before every incoming event; throwing drops the event and reports the error to ``onError(_:)``.
+    public func use(_ middleware: @escaping (SocketIOEvent) throws -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.middlewares.append(middleware)
+    }
+
+    /// Receives errors thrown by packet middlewares.
+    public func onError(_ handler: @escaping (any Error) -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.errorHandlers.append(handler)
+    }
+
+    /// Runs when the socket is about to leave (it is still in its rooms).
+    public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.disconnectingHandlers.append(handler)
+    }
+
+    /// Runs once the socket has left its namespace.
+    public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.eventLoop.preconditionInEventLoop()
+        self.disconnectHandlers.append(handler)
+    }
+
+    // MARK: - Emitting
+
+    /// Emits an event to this client.
+    public func emit(_ event: String, _ arguments: SocketIOValue...) {
+        self.emit(event, arguments: arguments)
+    }
+
+    /// Emits an event to this client.
+    public func emit(_ event: String, arguments: [SocketIOValue]) {
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
+        self.onEventLoop { $0.sendPacketOnEventLoop(packet) }
+    }
+
+    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
+    /// Throws ``SocketIOError/ackTimeout(partial:)`` after `timeout`, ``SocketIOError/disconnected`` if
+    /// the socket leaves first.
+    public func emitWithAck(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        try await self.emitWithAck(event, arguments: arguments, timeout: timeout)
+    }
+
+    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
+    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        let loop = self.eventLoop
+        let promise = loop.makePromise(of: [SocketIOValue].self)
+        let ackID = self.namespace.nextAckID()
+        let timeout = timeout ?? self.namespace.server.configuration.ackTimeout
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name, ackID: ackID)
+        self.onEventLoop { socket in
+            guard socket.connectedOnEventLoop else {
+                promise.fail(SocketIOError.disconnected)
+                return
+            }
+            let timer = loop.scheduleTask(in: timeout) {
+                if socket.pendingAcks.removeValue(forKey: ackID) != nil {
+                    promise.fail(SocketIOError.ackTimeout(partial: []))
+                }
+            }
+            socket.pendingAcks[ackID] = .single(promise, timer)
+            socket.sendPacketOnEventLoop(packet)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    // MARK: - Rooms and broadcasting
+
+    /// Joins rooms.
+    public func join(_ rooms: String...) { self.join(Set(rooms)) }
+
+    /// Joins rooms.
+    public func join(_ rooms: Set<String>) {
+        self.namespace.adapter.addAll(self, rooms: rooms)
+    }
+
+    /// Leaves a room.
+    public func leave(_ room: String) {
+        self.namespace.adapter.del(self.id, room: room)
+    }
+
+    /// Every other socket of the namespace (the sender excluded).
+    public var broadcast: SocketIOBroadcastOperator {
+        SocketIOBroadcastOperator(namespace: self.namespace, options: SocketIOBroadcastOptions(except: [self.id]))
+    }
+
+    /// Sockets in `rooms`, the sender excluded.
+    public func to(_ rooms: String...) -> SocketIOBroadcastOperator { self.broadcast.to(Set(rooms)) }
+
+    /// Same as ``to(_:)``.
+    public func `in`(_ rooms: String...) -> SocketIOBroadcastOperator { self.broadcast.to(Set(rooms)) }
+
+    /// Every other socket except those in `rooms`.
+    public func except(_ rooms: String...) -> SocketIOBroadcastOperator { self.broadcast.except(Set(rooms)) }
+
+    // MARK: - Disconnecting
+
+    /// Removes the socket from its namespace (reason `server namespace disconnect`); with `close`, the
+    /// whole connection is closed too.
+    public func disconnect(close: Bool = false) {
+        self.onEventLoop { socket in
+            guard socket.connectedOnEventLoop else { return }
+            if close {
+                socket.client.disconnectAllOnEventLoop()
+            } else {
+                socket.sendPacketOnEventLoop(SocketIOPacket(type: .disconnect, namespace: socket.namespace.name))
+                socket.closeOnEventLoop(.serverNamespaceDisconnect)
+            }
+        }
+    }
+
+    // MARK: - Internals (event loop)
+
+    /// Runs `body` on the socket's loop (inline when already there).
+    func onEventLoop(_ body: @escaping @Sendable (SocketIOSocket) -> Void) {
+        let loop = self.eventLoop
+        if loop.inEventLoop {
+            body(self)
+        } else {
+            loop.execute { body(self) }
+        }
+    }
+
+    func sendPacketOnEventLoop(_ packet: SocketIOPacket) {
+        self.client.writeOnEventLoop(SocketIOFrames.encode(packet), volatile: false)
+    }
+
+    /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given.
+    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: SocketIOAckCollector?) {
+        guard self.connectedOnEventLoop else {
+            if collector != nil { collector?.expect(-1) }
+            return
+        }
+        if let ackID, let collector { self.pendingAcks[ackID] = .broadcast(collector) }
+        self.client.writeOnEventLoop(frames, volatile: volatile)
+    }
+
+    func markConnectedOnEventLoop() {
+        self.connectedOnEventLoop = true
+    }
+
+    func handlePacketOnEventLoop(_ packet: SocketIOPacket) {
+        switch packet.type {
+        case .event, .binaryEvent:
+            self.dispatchEvent(packet)
+        case .ack, .binaryAck:
+            guard let id = packet.ackID, let pending = self.pendingAcks.removeValue(forKey: id) else { return }
+            let arguments = packet.payload?.arrayValue ?? []
+            switch pending {
+            case .single(let promise, let timer):
+                timer.cancel()
+                promise.succeed(arguments)
+            case .broadcast(let collector):
+                collector.received(arguments.first ?? .null)
+            }
+        case .disconnect:
+            self.closeOnEventLoop(.clientNamespaceDisconnect)
+        case .connect, .connectError:
+            break
+        }
+    }
+
+    private func dispatchEvent(_ packet: SocketIOPacket) {
+        guard var payload = packet.payload?.arrayValue, !payload.isEmpty else { return }
+        let name = payload.removeFirst()
+        let event = SocketIOEvent(
+            socket: self,
+            name: name.stringValue ?? name.description,
+            arguments: payload,
+            ack: packet.ackID.map { SocketIOAck(socket: self, id: $0) }
+        )
+        do {
+            for middleware in self.middlewares { try middleware(event) }
+        } catch {
+            for handler in self.errorHandlers { handler(error) }
+            return
+        }
+        for handler in self.anyHandlers { handler(event) }
+        self.handlers[event.name]?(event)
+    }
+
+    /// Leaves the namespace for `reason`: disconnecting handlers, rooms, pending acks, disconnect handlers.
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+        guard self.connectedOnEventLoop else { return }
+        for handler in self.disconnectingHandlers { handler(reason) }
+        self.connectedOnEventLoop = false
+        let pending = self.pendingAcks
+        self.pendingAcks = [:]
+        for (_, ack) in pending {
+            switch ack {
+            case .single(let promise, let timer):
+                timer.cancel()
+                promise.fail(SocketIOError.disconnected)
+            case .broadcast(let collector):
+                collector.expect(-1)
+            }
+        }
+        self.namespace.remove(self)
+        self.client.removeOnEventLoop(self)
+        for handler in self.disconnectHandlers { handler(reason) }
+        self.handlers = [:]
+        self.anyHandlers = []
+        self.middlewares = []
+        self.disconnectingHandlers = []
+        self.disconnectHandlers = []
+    }
+}
