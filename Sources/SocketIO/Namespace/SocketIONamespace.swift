@@ -1,3 +1,4 @@
+import Atomics
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIOProtocol
@@ -27,7 +28,9 @@ public final class SocketIONamespace: @unchecked Sendable {
     private let parent: SocketIOParentNamespace?
     private let handlers = NIOLockedValueBox(Handlers())
     private let socketsBox = NIOLockedValueBox<[String: SocketIOSocket]>([:])
-    private let ackIDs = NIOLockedValueBox(0)
+    private let ackIDs = ManagedAtomic<Int>(0)
+    /// Acknowledgements this node's sockets are waiting for (each has a deadline).
+    let pendingAcks = ManagedAtomic<Int>(0)
 
     init(name: String, server: SocketIOServer, parent: SocketIOParentNamespace? = nil) {
         self.name = name
@@ -85,11 +88,11 @@ public final class SocketIONamespace: @unchecked Sendable {
 
     /// A new acknowledgement id, unique in this namespace (shared by every recipient of a broadcast).
     func nextAckID() -> Int {
-        self.ackIDs.withLockedValue { id in
-            defer { id = id == Int.max ? 0 : id + 1 }
-            return id
-        }
+        self.ackIDs.loadThenWrappingIncrement(ordering: .relaxed) & Int.max
     }
+
+    /// The number of acknowledgements this node's sockets of the namespace are waiting for.
+    public var pendingAckCount: Int { self.pendingAcks.load(ordering: .relaxed) }
 
     /// Hands a server-side event from another node to the handlers.
     public func handleServerSideEmit(_ packet: [SocketIOValue], reply: (@Sendable ([SocketIOValue]) -> Void)?) {

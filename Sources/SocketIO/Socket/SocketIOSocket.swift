@@ -126,11 +126,11 @@ public final class SocketIOSocket: @unchecked Sendable {
                 return
             }
             let timer = loop.scheduleTask(in: timeout) {
-                if socket.pendingAcks.removeValue(forKey: ackID) != nil {
+                if socket.removePendingAck(ackID) != nil {
                     promise.fail(SocketIOError.ackTimeout(partial: []))
                 }
             }
-            socket.pendingAcks[ackID] = .single(promise, timer)
+            socket.addPendingAck(ackID, .single(promise, timer))
             socket.sendPacketOnEventLoop(packet)
         }
         return try await promise.futureResult.get()
@@ -203,8 +203,20 @@ public final class SocketIOSocket: @unchecked Sendable {
             if collector != nil { collector?.expect(-1) }
             return
         }
-        if let ackID, let collector { self.pendingAcks[ackID] = .broadcast(collector) }
+        if let ackID, let collector { self.addPendingAck(ackID, .broadcast(collector)) }
         self.client.writeOnEventLoop(frames, volatile: volatile)
+    }
+
+    private func addPendingAck(_ id: Int, _ ack: PendingAck) {
+        if self.pendingAcks.updateValue(ack, forKey: id) == nil {
+            self.namespace.pendingAcks.wrappingIncrement(ordering: .relaxed)
+        }
+    }
+
+    private func removePendingAck(_ id: Int) -> PendingAck? {
+        let removed = self.pendingAcks.removeValue(forKey: id)
+        if removed != nil { self.namespace.pendingAcks.wrappingDecrement(ordering: .relaxed) }
+        return removed
     }
 
     func markConnectedOnEventLoop() {
@@ -216,7 +228,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         case .event, .binaryEvent:
             self.dispatchEvent(packet)
         case .ack, .binaryAck:
-            guard let id = packet.ackID, let pending = self.pendingAcks.removeValue(forKey: id) else { return }
+            guard let id = packet.ackID, let pending = self.removePendingAck(id) else { return }
             let arguments = packet.payload?.arrayValue ?? []
             switch pending {
             case .single(let promise, let timer):
@@ -258,6 +270,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.connectedOnEventLoop = false
         let pending = self.pendingAcks
         self.pendingAcks = [:]
+        self.namespace.pendingAcks.wrappingDecrement(by: pending.count, ordering: .relaxed)
         for (_, ack) in pending {
             switch ack {
             case .single(let promise, let timer):

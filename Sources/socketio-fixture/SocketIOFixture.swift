@@ -1,0 +1,181 @@
+import ArgumentParser
+import EngineIO
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIO
+import SocketIOProtocol
+
+/// The server the end-to-end tests drive: every server-side feature is reachable through events, so a
+/// plain Socket.IO client can exercise rooms, acks, middleware and server-side operations.
+@main
+struct SocketIOFixture: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "socketio-fixture",
+        abstract: "Socket.IO server whose features are driven by client events (for end-to-end tests)."
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 3000
+    @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
+    @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
+    @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
+
+    func run() async throws {
+        var configuration = SocketIOServerConfiguration()
+        configuration.engine.timing.pingInterval = .milliseconds(Int64(self.pingInterval))
+        configuration.engine.timing.pingTimeout = .milliseconds(Int64(self.pingTimeout))
+        configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
+        let log = DisconnectLog()
+        let box = ServerBox()
+        let io = SocketIOServer(configuration: configuration, fallback: { request in
+            guard request.path == "/stats", let io = box.server else { return .notFound }
+            var sockets: [String: SocketIOValue] = [:]
+            var pendingAcks = 0
+            for namespace in io.allNamespaces {
+                sockets[namespace.name] = .int(namespace.localSockets.count)
+                pendingAcks += namespace.pendingAckCount
+            }
+            let stats: SocketIOValue = [
+                "sessions": .int(io.engine.sessionCount),
+                "pendingAcks": .int(pendingAcks),
+                "sockets": .object(.init(uniqueKeysWithValues: sockets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
+            ]
+            return EngineHTTPResponse(contentType: "application/json", body: JSONSerializer.string(from: stats))
+        })
+        box.server = io
+        io.use { socket in
+            switch socket.handshake.auth["token"]?.stringValue {
+            case "bad": throw SocketIOConnectError("not authorized", data: ["code": 401])
+            case "slow": try await Task.sleep(for: .milliseconds(50))
+            default: break
+            }
+        }
+        for namespace in [io.sockets, io.of("/custom")] {
+            namespace.onConnection { socket in FixtureHandlers.install(on: socket, log: log) }
+        }
+        io.of(matching: { name, _ in name.hasPrefix("/dyn-") && name.dropFirst(5).allSatisfy(\.isNumber) && name.count > 5 })
+            .onConnection { socket in FixtureHandlers.install(on: socket, log: log) }
+        let channel = try await io.listen(host: self.host, port: self.port)
+        Logger(label: "socketio-fixture").info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        try await channel.closeFuture.get()
+    }
+}
+
+final class ServerBox: @unchecked Sendable {
+    var server: SocketIOServer?
+}
+
+/// The last disconnects seen: `[namespace, socket id, reason]`.
+final class DisconnectLog: Sendable {
+    private let entries = NIOLockedValueBox<[SocketIOValue]>([])
+
+    func record(_ socket: SocketIOSocket, _ reason: SocketIODisconnectReason) {
+        self.entries.withLockedValue { entries in
+            entries.append([.string(socket.namespace.name), .string(socket.id), .string(reason.rawValue)])
+            if entries.count > 200 { entries.removeFirst(entries.count - 200) }
+        }
+    }
+
+    var all: [SocketIOValue] { self.entries.withLockedValue { $0 } }
+}
+
+enum FixtureHandlers {
+    static func install(on socket: SocketIOSocket, log: DisconnectLog) {
+        let namespace = socket.namespace
+        socket.emit("welcome", .string(socket.id), .string(namespace.name), socket.handshake.auth)
+        socket.onDisconnect { reason in log.record(socket, reason) }
+        socket.on("echo") { event in event.ack?.send(event.arguments) }
+        socket.on("join") { event in
+            for room in event.arguments.compactMap(\.stringValue) { socket.join(room) }
+            event.ack?(true)
+        }
+        socket.on("leave") { event in
+            for room in event.arguments.compactMap(\.stringValue) { socket.leave(room) }
+            event.ack?(true)
+        }
+        socket.on("rooms") { event in
+            event.ack?(.array(socket.rooms.sorted().map(SocketIOValue.string)))
+        }
+        socket.on("set-data") { event in
+            socket.data = event[0] ?? .null
+            event.ack?(true)
+        }
+        // ["emit-to", {rooms, except, broadcast}, event, ...args]
+        socket.on("emit-to") { event in
+            guard let options = event[0], let name = event[1]?.stringValue else { return }
+            var target = options["broadcast"]?.boolValue == true ? socket.broadcast : namespace.all
+            target = target.to(Set((options["rooms"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            target = target.except(Set((options["except"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            target.emit(name, arguments: Array(event.arguments.dropFirst(2)))
+            event.ack?(true)
+        }
+        // ["server-ack", event, timeoutMs, ...args] → ack ["ok", [reply...]] or ["timeout"]
+        socket.on("server-ack") { event in
+            guard let name = event[0]?.stringValue, let timeout = event[1]?.intValue, let ack = event.ack else { return }
+            let arguments = Array(event.arguments.dropFirst(2))
+            Task {
+                do {
+                    let reply = try await socket.emitWithAck(name, arguments: arguments, timeout: .milliseconds(Int64(timeout)))
+                    ack("ok", .array(reply))
+                } catch SocketIOError.ackTimeout {
+                    ack("timeout")
+                } catch {
+                    ack("error", .string("\(error)"))
+                }
+            }
+        }
+        // ["broadcast-ack", room, event, timeoutMs] → ack ["ok", responses] or ["timeout", partial]
+        socket.on("broadcast-ack") { event in
+            guard let room = event[0]?.stringValue, let name = event[1]?.stringValue, let timeout = event[2]?.intValue,
+                let ack = event.ack
+            else { return }
+            Task {
+                do {
+                    let responses = try await namespace.to(room).timeout(.milliseconds(Int64(timeout))).emitWithAck(name)
+                    ack("ok", .array(responses))
+                } catch SocketIOError.ackTimeout(let partial) {
+                    ack("timeout", .array(partial))
+                } catch {
+                    ack("error", .string("\(error)"))
+                }
+            }
+        }
+        // ["fetch-sockets", room?] → ack [{id, rooms, data}]
+        socket.on("fetch-sockets") { event in
+            guard let ack = event.ack else { return }
+            let room = event[0]?.stringValue
+            Task {
+                let target = room.map { namespace.in($0) } ?? namespace.all
+                let sockets = (try? await target.fetchSockets()) ?? []
+                ack(.array(sockets.sorted { $0.id < $1.id }.map { remote in
+                    ["id": .string(remote.id), "rooms": .array(remote.rooms.sorted().map(SocketIOValue.string)), "data": remote.data]
+                }))
+            }
+        }
+        // ["sockets-join", room, newRoom], ["sockets-leave", room, oldRoom]
+        socket.on("sockets-join") { event in
+            guard let room = event[0]?.stringValue, let newRoom = event[1]?.stringValue else { return }
+            namespace.in(room).socketsJoin(newRoom)
+            event.ack?(true)
+        }
+        socket.on("sockets-leave") { event in
+            guard let room = event[0]?.stringValue, let oldRoom = event[1]?.stringValue else { return }
+            namespace.in(room).socketsLeave(oldRoom)
+            event.ack?(true)
+        }
+        // ["disconnect-sockets", room, close]
+        socket.on("disconnect-sockets") { event in
+            guard let room = event[0]?.stringValue else { return }
+            event.ack?(true)
+            namespace.in(room).disconnectSockets(close: event[1]?.boolValue ?? false)
+        }
+        // ["disconnect-me", close]
+        socket.on("disconnect-me") { event in
+            socket.disconnect(close: event[0]?.boolValue ?? false)
+        }
+        socket.on("disconnect-log") { event in
+            event.ack?(.array(log.all))
+        }
+    }
+}
