@@ -154,6 +154,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func postTooLarge(session: EngineSession, exchange: EngineHTTPExchange) {
+        self.server.statistics.payloadTooLarge.wrappingIncrement(ordering: .relaxed)
         self.pending = .discard
         self.body.clear()
         session.eventLoop.execute { session.postTooLargeOnEventLoop(exchange) }
@@ -184,6 +185,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .none, .discard:
             break
         case .error(let error, let message, let refusedUpgrade):
+            self.server.statistics.countError(error)
             if refusedUpgrade {
                 self.respondRefusedUpgrade(error: error, message: message, context: context)
             } else {
@@ -231,6 +233,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         server.authorize(request, on: loop).whenSuccess { decision in
             switch decision {
             case .deny(let message):
+                server.statistics.countError(.forbidden)
                 exchange.answer(error: .forbidden, message: message)
             case .allow:
                 let session = server.makeSession(handshake: request, on: loop)

@@ -13,6 +13,8 @@ public final class EngineServer: Sendable {
     /// The options this server runs with.
     public let configuration: EngineServerConfiguration
     let registry = EngineSessionRegistry()
+    /// Counters for metrics.
+    public let statistics = EngineStatistics()
     let fallback: EngineHTTPFallback?
     private let onConnection: @Sendable (EngineSession) -> Void
 
@@ -61,6 +63,7 @@ public final class EngineServer: Sendable {
                 handshake: handshake,
                 configuration: self.configuration,
                 registry: self.registry,
+                statistics: self.statistics,
                 now: .now()
             )
             if self.registry.insert(session) { return session }

@@ -41,6 +41,9 @@ public final class EngineSession: @unchecked Sendable {
     private var timerDeadline: NIODeadline?
     private let maxWebSocketBufferedBytes: Int
     private weak var registry: EngineSessionRegistry?
+    private let statistics: EngineStatistics
+    /// The transport counted in the statistics' per-transport gauges.
+    private var countedTransport: EngineSessionStateMachine.Transport?
     private var closeReason: EngineCloseReason?
 
     init(
@@ -49,8 +52,10 @@ public final class EngineSession: @unchecked Sendable {
         handshake: EngineHandshakeRequest,
         configuration: EngineServerConfiguration,
         registry: EngineSessionRegistry,
+        statistics: EngineStatistics,
         now: NIODeadline
     ) {
+        self.statistics = statistics
         self.id = id
         self.eventLoop = eventLoop
         self.handshake = handshake
@@ -115,19 +120,48 @@ public final class EngineSession: @unchecked Sendable {
         switch self.machine.send(frame, volatile: volatile) {
         case .writeWebSocket(let frame):
             guard let webSocket = self.webSocket else { return }
-            if volatile && !webSocket.isWritable { return }
+            if volatile && !webSocket.isWritable {
+                self.statistics.volatileDropped.wrappingIncrement(ordering: .relaxed)
+                return
+            }
+            self.countSent(frame)
             webSocket.write(frame)
             if !webSocket.isWritable && webSocket.bufferedBytes > self.maxWebSocketBufferedBytes {
                 self.perform(self.machine.webSocketClosed(failed: true, now: .now()))
                 webSocket.close(code: .policyViolation)
             }
         case .answerParkedPoll(let frame):
+            self.countSent(frame)
             self.answerParkedPoll([frame])
-        case .queued, .dropped:
-            break
+        case .queued:
+            self.countSent(frame)
+        case .dropped:
+            if volatile { self.statistics.volatileDropped.wrappingIncrement(ordering: .relaxed) }
         case .overflow(let actions):
             self.perform(actions)
         }
+    }
+
+    private func countSent(_ frame: EngineFrame) {
+        self.statistics.messagesSent.wrappingIncrement(ordering: .relaxed)
+        self.statistics.bytesSent.wrappingIncrement(by: frame.byteCount, ordering: .relaxed)
+    }
+
+    /// Keeps the per-transport gauges equal to the machine's transport.
+    private func updateTransportGauges() {
+        let transport = self.machine.transport
+        guard transport != self.countedTransport else { return }
+        switch self.countedTransport {
+        case .polling: self.statistics.pollingSessions.wrappingDecrement(ordering: .relaxed)
+        case .websocket: self.statistics.webSocketSessions.wrappingDecrement(ordering: .relaxed)
+        case nil: break
+        }
+        switch transport {
+        case .polling: self.statistics.pollingSessions.wrappingIncrement(ordering: .relaxed)
+        case .websocket: self.statistics.webSocketSessions.wrappingIncrement(ordering: .relaxed)
+        case nil: break
+        }
+        self.countedTransport = transport
     }
 
     /// Closes the session from the server side (reason `forced close`).
@@ -142,12 +176,14 @@ public final class EngineSession: @unchecked Sendable {
     // MARK: - Transport events (on the event loop)
 
     func openOnEventLoop(polling exchange: EngineHTTPExchange) {
+        self.statistics.pollingHandshakes.wrappingIncrement(ordering: .relaxed)
         self.perform(self.machine.open(on: .polling, now: .now()))
         self.handlePollOnEventLoop(exchange)
     }
 
     func openOnEventLoop(webSocket: EngineWebSocketTransport) {
         self.webSocket = webSocket
+        self.statistics.webSocketHandshakes.wrappingIncrement(ordering: .relaxed)
         self.perform(self.machine.open(on: .websocket, now: .now()))
     }
 
@@ -243,10 +279,17 @@ public final class EngineSession: @unchecked Sendable {
                 self.webSocket?.close(code: .normalClosure)
                 self.webSocket = nil
             case .deliver(let message):
+                self.statistics.messagesReceived.wrappingIncrement(ordering: .relaxed)
+                switch message {
+                case .text(let text): self.statistics.bytesReceived.wrappingIncrement(by: text.utf8.count, ordering: .relaxed)
+                case .binary(let bytes): self.statistics.bytesReceived.wrappingIncrement(by: bytes.readableBytes, ordering: .relaxed)
+                }
                 self.handler?.engineSession(self, didReceive: message)
             case .notifyUpgraded:
+                self.statistics.upgrades.wrappingIncrement(ordering: .relaxed)
                 self.handler?.engineSessionDidUpgrade(self)
             case .notifyClosed(let reason):
+                self.statistics.closesByReason[reason]?.wrappingIncrement(ordering: .relaxed)
                 self.closeReason = reason
                 let handler = self.handler
                 self.handler = nil
@@ -255,6 +298,7 @@ public final class EngineSession: @unchecked Sendable {
                 self.finish()
             }
         }
+        self.updateTransportGauges()
         self.rescheduleTimer()
     }
 

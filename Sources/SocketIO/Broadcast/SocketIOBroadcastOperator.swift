@@ -77,6 +77,7 @@ public struct SocketIOBroadcastOperator: Sendable {
     /// Emits an event to the selected sockets; encoded once for all of them.
     public func emit(_ event: String, arguments: [SocketIOValue]) {
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
+        self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
         self.namespace.adapter.broadcast(packet, options: self.options)
     }
 
@@ -94,6 +95,7 @@ public struct SocketIOBroadcastOperator: Sendable {
         options.flags.timeout = Int(timeout.nanoseconds / 1_000_000)
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name, ackID: self.namespace.nextAckID())
         let collector = SocketIOAckCollector()
+        self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
         self.namespace.adapter.broadcastWithAck(packet, options: options, collector: collector)
         return try await collector.wait(timeout: timeout, on: self.namespace.server.eventLoopGroup.any())
     }

@@ -61,6 +61,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     private func connect(namespace name: String, auth: SocketIOValue?) {
         guard self.sockets[name] == nil, !self.connecting.contains(name) else { return }
         guard let namespace = self.server.namespace(forConnecting: name, auth: auth ?? .object([:])) else {
+            self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
             self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
             return
         }
@@ -88,6 +89,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             case .success:
                 self.finishConnect(socket)
             case .failure(let error):
+                self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
                 let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
                 self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: refusal.payload))
             }
@@ -99,6 +101,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         self.connectTimer = nil
         self.sockets[socket.namespace.name] = socket
         socket.markConnectedOnEventLoop()
+        self.server.statistics.connections.wrappingIncrement(ordering: .relaxed)
         socket.namespace.add(socket)
         self.sendOnEventLoop(SocketIOPacket(type: .connect, namespace: socket.namespace.name, payload: ["sid": .string(socket.id)]))
         socket.namespace.announce(socket)

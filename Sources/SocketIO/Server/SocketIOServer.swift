@@ -18,6 +18,8 @@ public final class SocketIOServer: @unchecked Sendable {
     public let configuration: SocketIOServerConfiguration
     /// The loops sessions run on.
     public let eventLoopGroup: any EventLoopGroup
+    /// Counters for metrics.
+    public let statistics = SocketIOStatistics()
     /// The Engine.IO server underneath.
     public private(set) var engine: EngineServer!
     private let namespaces = NIOLockedValueBox<[String: SocketIONamespace]>([:])

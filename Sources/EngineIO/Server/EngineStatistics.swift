@@ -1,0 +1,40 @@
+import Atomics
+
+/// Counters of an engine server, cheap to update from every event loop and read at scrape time.
+public final class EngineStatistics: Sendable {
+    /// Sessions opened, by first transport.
+    public let pollingHandshakes = ManagedAtomic<Int>(0)
+    /// Sessions opened directly on WebSocket.
+    public let webSocketHandshakes = ManagedAtomic<Int>(0)
+    /// Sessions that upgraded from polling to WebSocket.
+    public let upgrades = ManagedAtomic<Int>(0)
+    /// Open sessions whose transport is polling right now.
+    public let pollingSessions = ManagedAtomic<Int>(0)
+    /// Open sessions whose transport is WebSocket right now.
+    public let webSocketSessions = ManagedAtomic<Int>(0)
+    /// Message packets received from clients.
+    public let messagesReceived = ManagedAtomic<Int>(0)
+    /// Bytes of message data received from clients.
+    public let bytesReceived = ManagedAtomic<Int>(0)
+    /// Message packets handed to a transport (or queued for a poll).
+    public let messagesSent = ManagedAtomic<Int>(0)
+    /// Bytes of those packets.
+    public let bytesSent = ManagedAtomic<Int>(0)
+    /// Volatile packets dropped because the client could not take them.
+    public let volatileDropped = ManagedAtomic<Int>(0)
+    /// Requests refused with an Engine.IO error, by code (0…5).
+    public let errorsByCode: [ManagedAtomic<Int>] = (0...5).map { _ in ManagedAtomic<Int>(0) }
+    /// POST bodies refused with 413.
+    public let payloadTooLarge = ManagedAtomic<Int>(0)
+    /// Sessions closed, by reason.
+    public let closesByReason: [EngineCloseReason: ManagedAtomic<Int>] = Dictionary(
+        uniqueKeysWithValues: [EngineCloseReason.transportError, .transportClose, .forcedClose, .pingTimeout, .parseError].map { ($0, ManagedAtomic<Int>(0)) }
+    )
+
+    /// Fresh counters.
+    public init() {}
+
+    func countError(_ error: EngineHTTPError) {
+        self.errorsByCode[error.rawValue].wrappingIncrement(ordering: .relaxed)
+    }
+}

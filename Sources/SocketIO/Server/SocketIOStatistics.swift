@@ -1,0 +1,15 @@
+import Atomics
+
+/// Counters of a Socket.IO server for metrics (gauges such as sockets and rooms are read from the
+/// namespaces at scrape time).
+public final class SocketIOStatistics: Sendable {
+    /// Broadcasts started on this node (`io.emit`, `to(…).emit`, `socket.broadcast.emit`, with or without acks).
+    public let broadcasts = ManagedAtomic<Int>(0)
+    /// Sockets that joined a namespace.
+    public let connections = ManagedAtomic<Int>(0)
+    /// Namespace connections refused (middleware or unknown namespace).
+    public let connectErrors = ManagedAtomic<Int>(0)
+
+    /// Fresh counters.
+    public init() {}
+}

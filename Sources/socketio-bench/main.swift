@@ -1,0 +1,1 @@
+print("socketio-bench: not built yet")

@@ -1,0 +1,1 @@
+print("socketio-node: not built yet")
