@@ -16,10 +16,19 @@ public final class InMemoryAdapter: SocketIOAdapter {
     private let state = NIOLockedValueBox(State())
     /// The namespace this adapter serves.
     public weak let namespace: SocketIONamespace?
+    /// Told which rooms came into existence and which disappeared (not called for a socket's own-id
+    /// room); cluster adapters subscribe to per-room channels with it.
+    private let roomObserver: (@Sendable (_ created: [String], _ deleted: [String]) -> Void)?
 
     /// An adapter for `namespace`.
-    public init(namespace: SocketIONamespace) {
+    public init(namespace: SocketIONamespace, roomObserver: (@Sendable (_ created: [String], _ deleted: [String]) -> Void)? = nil) {
         self.namespace = namespace
+        self.roomObserver = roomObserver
+    }
+
+    /// Whether `room` is the own-id room of a local socket.
+    public func isSocketID(_ room: String) -> Bool {
+        self.state.withLockedValue { $0.roomsOfSocket[room] != nil }
     }
 
     /// A factory for ``SocketIOServerConfiguration/adapterFactory``.
@@ -28,43 +37,62 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Membership
 
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
-        self.state.withLockedValue { state in
+        let created = self.state.withLockedValue { state -> [String] in
             state.sockets[socket.id] = socket
             state.roomsOfSocket[socket.id, default: []].formUnion(rooms)
-            for room in rooms { state.rooms[room, default: []].insert(socket.id) }
+            return Self.insert(socket.id, into: rooms, in: &state)
         }
+        if !created.isEmpty { self.roomObserver?(created, []) }
+    }
+
+    /// Adds a member to rooms; returns the rooms that did not exist before (own-id rooms excluded).
+    private static func insert(_ socketID: String, into rooms: Set<String>, in state: inout State) -> [String] {
+        var created: [String] = []
+        for room in rooms {
+            if state.rooms[room] == nil {
+                state.rooms[room] = [socketID]
+                if room != socketID { created.append(room) }
+            } else {
+                state.rooms[room]!.insert(socketID)
+            }
+        }
+        return created
     }
 
     /// Adds rooms to a socket known by id (remote join); false if the socket is not here.
     @discardableResult
     public func addAll(socketID: String, rooms: Set<String>) -> Bool {
-        self.state.withLockedValue { state in
-            guard state.roomsOfSocket[socketID] != nil else { return false }
+        let created = self.state.withLockedValue { state -> [String]? in
+            guard state.roomsOfSocket[socketID] != nil else { return nil }
             state.roomsOfSocket[socketID, default: []].formUnion(rooms)
-            for room in rooms { state.rooms[room, default: []].insert(socketID) }
-            return true
+            return Self.insert(socketID, into: rooms, in: &state)
         }
+        if let created, !created.isEmpty { self.roomObserver?(created, []) }
+        return created != nil
     }
 
     public func del(_ socketID: String, room: String) {
-        self.state.withLockedValue { state in
+        let deleted = self.state.withLockedValue { state -> Bool in
             state.roomsOfSocket[socketID]?.remove(room)
-            Self.removeMember(socketID, from: room, in: &state)
+            return Self.removeMember(socketID, from: room, in: &state)
         }
+        if deleted && room != socketID { self.roomObserver?([], [room]) }
     }
 
     public func delAll(_ socketID: String) {
-        self.state.withLockedValue { state in
-            guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
+        let deleted = self.state.withLockedValue { state -> [String] in
+            guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return [] }
             state.sockets[socketID] = nil
-            for room in rooms { Self.removeMember(socketID, from: room, in: &state) }
+            return rooms.filter { Self.removeMember(socketID, from: $0, in: &state) && $0 != socketID }
         }
+        if !deleted.isEmpty { self.roomObserver?([], deleted) }
     }
 
-    private static func removeMember(_ socketID: String, from room: String, in state: inout State) {
-        guard var members = state.rooms[room] else { return }
-        members.remove(socketID)
+    /// Removes a member; true when the room is now empty and gone.
+    private static func removeMember(_ socketID: String, from room: String, in state: inout State) -> Bool {
+        guard var members = state.rooms[room], members.remove(socketID) != nil else { return false }
         state.rooms[room] = members.isEmpty ? nil : members
+        return members.isEmpty
     }
 
     public func rooms(of socketID: String) -> Set<String>? {
@@ -120,10 +148,16 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
+        self.broadcastWithAck(packet, options: options, sink: collector)
+    }
+
+    /// Local delivery of a packet that asks for acknowledgements; `sink` learns the client count and
+    /// the answers. `packet.ackID` must be set.
+    public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, sink: any SocketIOAckSink) {
         let frames = SocketIOFrames.encode(packet)
         let targets = self.localSockets(options)
-        collector.expect(targets.count)
-        SocketIODelivery.deliver(frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: collector)
+        sink.expect(targets.count)
+        SocketIODelivery.deliver(frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink)
     }
 
     public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {

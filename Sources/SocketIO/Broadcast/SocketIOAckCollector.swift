@@ -2,11 +2,21 @@ import NIOConcurrencyHelpers
 import NIOCore
 import SocketIOProtocol
 
+/// Receives what local delivery learns about a broadcast with acknowledgements: how many clients got
+/// it (called again with -1 for each one that left before answering) and each client's answer.
+public protocol SocketIOAckSink: AnyObject, Sendable {
+    /// `count` more (or fewer, when negative) clients are expected to answer.
+    func expect(_ count: Int)
+    /// One client answered (its first acknowledgement argument).
+    func received(_ response: SocketIOValue)
+}
+
 /// Gathers the acknowledgements of one broadcast: from local clients and, in a cluster, the client
 /// counts and answers other nodes report. Done when every node has reported its count and every
 /// counted client has answered; otherwise the timeout ends it with the answers gathered so far.
-public final class SocketIOAckCollector: Sendable {
+public final class SocketIOAckCollector: SocketIOAckSink {
     private struct State {
+        var nodeCountKnown = true
         var pendingNodeReports = 0
         var expectedResponses = 0
         var responses: [SocketIOValue] = []
@@ -17,9 +27,21 @@ public final class SocketIOAckCollector: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    /// A collector that will also wait for `nodeReports` other nodes to report their client counts.
-    public init(nodeReports: Int = 0) {
-        self.state.withLockedValue { $0.pendingNodeReports = nodeReports }
+    /// A collector that also waits for `nodeReports` other nodes to report their client counts; with
+    /// `nodeCountPending`, it waits for ``nodeCountKnown(otherNodes:)`` before it can finish.
+    public init(nodeReports: Int = 0, nodeCountPending: Bool = false) {
+        self.state.withLockedValue {
+            $0.pendingNodeReports = nodeReports
+            $0.nodeCountKnown = !nodeCountPending
+        }
+    }
+
+    /// The number of other nodes is now known (reports already received count towards it).
+    public func nodeCountKnown(otherNodes: Int) {
+        self.update {
+            $0.nodeCountKnown = true
+            $0.pendingNodeReports += otherNodes
+        }
     }
 
     /// `count` more clients received the packet (local delivery).
@@ -73,7 +95,9 @@ public final class SocketIOAckCollector: Sendable {
         let completion = self.state.withLockedValue { state -> (EventLoopPromise<[SocketIOValue]>?, [SocketIOValue])? in
             guard state.result == nil else { return nil }
             body(&state)
-            guard state.pendingNodeReports <= 0, state.responses.count >= state.expectedResponses else { return nil }
+            guard state.nodeCountKnown, state.pendingNodeReports <= 0, state.responses.count >= state.expectedResponses else {
+                return nil
+            }
             state.result = .success(state.responses)
             state.timer?.cancel()
             state.timer = nil

@@ -9,7 +9,7 @@ enum SocketIODelivery {
         to sockets: [SocketIOSocket],
         volatile: Bool,
         ackID: Int? = nil,
-        collector: SocketIOAckCollector? = nil
+        collector: (any SocketIOAckSink)? = nil
     ) {
         guard !sockets.isEmpty else { return }
         if sockets.count == 1 {

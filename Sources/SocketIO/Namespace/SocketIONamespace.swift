@@ -91,6 +91,9 @@ public final class SocketIONamespace: @unchecked Sendable {
         self.ackIDs.loadThenWrappingIncrement(ordering: .relaxed) & Int.max
     }
 
+    /// A new acknowledgement id for a broadcast delivered on behalf of another node.
+    public func localAckID() -> Int { self.nextAckID() }
+
     /// The number of acknowledgements this node's sockets of the namespace are waiting for.
     public var pendingAckCount: Int { self.pendingAcks.load(ordering: .relaxed) }
 

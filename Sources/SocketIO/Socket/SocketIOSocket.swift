@@ -30,7 +30,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     private enum PendingAck {
         case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
-        case broadcast(SocketIOAckCollector)
+        case broadcast(any SocketIOAckSink)
     }
 
     init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
@@ -198,7 +198,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     }
 
     /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given.
-    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: SocketIOAckCollector?) {
+    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: (any SocketIOAckSink)?) {
         guard self.connectedOnEventLoop else {
             if collector != nil { collector?.expect(-1) }
             return

@@ -1,0 +1,345 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIO
+import SocketIOProtocol
+
+/// The sharded Redis adapter (Redis ≥ 7), wire-compatible with the reference `createShardedAdapter`.
+///
+/// Every message is an envelope `{uid, nsp, type, data}` (uid: 16 hex characters), JSON unless it
+/// carries binary (then MessagePack), sent with SPUBLISH. Channels: the namespace's main channel
+/// `P#N#`, this node's response channel `P#N#<uid>#`, and in `dynamic` mode one channel per room that
+/// is not a socket id (`dynamic-private`: every room), subscribed while the room has local members. A
+/// broadcast without ack to exactly one room goes to the room's channel (in `dynamic`, only when the
+/// room name is not 20 characters long); everything else to the main channel. Join/leave/disconnect are
+/// applied locally and published; the publisher ignores its own uid. The node count is
+/// `PUBSUB SHARDNUMSUB P#N#`.
+public final class ShardedRedisAdapter: LocalMembershipForwarding {
+    /// The envelope types.
+    enum MessageType: Int, Sendable {
+        case initialHeartbeat = 1, heartbeat, broadcast, socketsJoin, socketsLeave, disconnectSockets, fetchSockets
+        case fetchSocketsResponse, serverSideEmit, serverSideEmitResponse, broadcastClientCount, broadcastAck, adapterClose
+    }
+
+    /// This node's id (16 hex characters).
+    public let uid: String
+    /// The local membership and delivery.
+    public let local: InMemoryAdapter
+    private let weakSelf: WeakShardedAdapter
+    let driver: any RedisPubSubDriver
+    let configuration: RedisAdapterConfiguration
+    let subscriptionMode: RedisAdapterConfiguration.ShardedSubscriptionMode
+    let logger: Logger
+    weak let namespace: SocketIONamespace?
+    let namespaceName: String
+    let channel: String
+    let responseChannel: String
+    let requests = RedisRequestTable()
+    let ackRequests = NIOLockedValueBox<[String: SocketIOAckCollector]>([:])
+    let eventLoop: any EventLoop
+    private let subscribed: EventLoopPromise<Void>
+
+    /// An adapter for `namespace`; it subscribes at once (see ``waitUntilSubscribed()``).
+    public init(
+        namespace: SocketIONamespace,
+        driver: any RedisPubSubDriver,
+        configuration: RedisAdapterConfiguration,
+        subscriptionMode: RedisAdapterConfiguration.ShardedSubscriptionMode,
+        logger: Logger
+    ) {
+        self.uid = RedisIdentifiers.hex16()
+        self.driver = driver
+        self.configuration = configuration
+        self.subscriptionMode = subscriptionMode
+        self.logger = logger
+        self.namespace = namespace
+        self.namespaceName = namespace.name
+        self.channel = "\(configuration.keyPrefix)#\(namespace.name)#"
+        self.responseChannel = "\(configuration.keyPrefix)#\(namespace.name)#\(self.uid)#"
+        self.eventLoop = namespace.server.eventLoopGroup.any()
+        self.subscribed = self.eventLoop.makePromise(of: Void.self)
+        let dynamic = subscriptionMode != .static
+        let weakSelf = WeakShardedAdapter()
+        self.weakSelf = weakSelf
+        let observer: @Sendable ([String], [String]) -> Void = { created, deleted in
+            weakSelf.adapter?.roomsChanged(created: created, deleted: deleted)
+        }
+        self.local = InMemoryAdapter(namespace: namespace, roomObserver: dynamic ? observer : nil)
+        weakSelf.adapter = self
+        let timeout = configuration.subscribeTimeout
+        self.subscribed.completeWithTask { [self] in
+            for name in [self.channel, self.responseChannel] {
+                try await self.driver.subscribe(name, kind: .sharded, timeout: timeout) { [weak self] message in
+                    self?.onRawMessage(message)
+                }
+            }
+        }
+    }
+
+    /// Returns once the main and response channels are subscribed.
+    public func waitUntilSubscribed() async throws {
+        try await self.subscribed.futureResult.get()
+    }
+
+    private func dynamicChannel(_ room: String) -> String { self.channel + room + "#" }
+
+    private func usesOwnChannel(_ room: String, isSocketID: Bool) -> Bool {
+        switch self.subscriptionMode {
+        case .static: return false
+        case .dynamic: return !isSocketID
+        case .dynamicPrivate: return true
+        }
+    }
+
+    fileprivate func roomsChanged(created: [String], deleted: [String]) {
+        for room in created where self.usesOwnChannel(room, isSocketID: self.local.isSocketID(room)) {
+            let driver = self.driver
+            let channel = self.dynamicChannel(room)
+            let timeout = self.configuration.subscribeTimeout
+            let weakSelf = self.weakSelf
+            Task {
+                try? await driver.subscribe(channel, kind: .sharded, timeout: timeout) { message in weakSelf.adapter?.onRawMessage(message) }
+            }
+        }
+        for room in deleted where self.usesOwnChannel(room, isSocketID: false) {
+            self.driver.unsubscribe(self.dynamicChannel(room), kind: .sharded)
+        }
+    }
+
+    // MARK: Publishing
+
+    private func publish(_ type: MessageType, _ data: SocketIOValue, channel: String? = nil) {
+        let envelope: SocketIOValue = [
+            "uid": .string(self.uid), "nsp": .string(self.namespaceName), "type": .int(type.rawValue), "data": data,
+        ]
+        self.driver.publish(RedisWireCodec.jsonUnlessBinary(envelope), to: channel ?? self.channel, sharded: true)
+    }
+
+    func publishResponse(to requester: String, _ type: MessageType, _ data: SocketIOValue) {
+        self.publish(type, data, channel: "\(self.channel)\(requester)#")
+    }
+
+    public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
+        if !options.flags.local {
+            var channel = self.channel
+            if options.rooms.count == 1, let room = options.rooms.first,
+                (self.subscriptionMode == .dynamic && room.count != 20) || self.subscriptionMode == .dynamicPrivate
+            {
+                channel = self.dynamicChannel(room)
+            }
+            self.publish(.broadcast, ["packet": packet.wireValue, "opts": options.wireValue], channel: channel)
+        }
+        self.local.broadcast(packet, options: options)
+    }
+
+    public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
+        guard !options.flags.local else {
+            self.local.broadcastWithAck(packet, options: options, sink: collector)
+            return
+        }
+        let requestID = RedisIdentifiers.hex16()
+        self.ackRequests.withLockedValue { $0[requestID] = collector }
+        var published = packet
+        published.ackID = nil
+        self.publish(.broadcast, ["packet": published.wireValue, "requestId": .string(requestID), "opts": options.wireValue])
+        self.eventLoop.scheduleTask(in: .milliseconds(Int64(options.flags.timeout ?? 5000))) { [weak self] in
+            _ = self?.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
+        }
+        self.local.broadcastWithAck(packet, options: options, sink: collector)
+        Task { [weak collector] in
+            let nodes = await self.serverCount()
+            collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
+        }
+    }
+
+    // MARK: Server-side operations
+
+    public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {
+        let localSockets = try await self.local.fetchSockets(options)
+        let others = await self.serverCount() - 1
+        if options.flags.local || others <= 0 { return localSockets }
+        let requestID = RedisIdentifiers.hex16()
+        let timeout = TimeAmount.milliseconds(Int64(options.flags.timeout ?? Int(self.configuration.requestTimeout.nanoseconds / 1_000_000)))
+        let answers = self.requests.start(id: requestID, kind: .fetchSockets, expected: others, timeout: timeout, on: self.eventLoop)
+        self.publish(.fetchSockets, ["opts": options.wireValue, "requestId": .string(requestID)])
+        let remote = try await answers.get().compactMap { self.remoteSocket(from: $0) }
+        return localSockets + remote
+    }
+
+    public func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        if !options.flags.local {
+            self.publish(.socketsJoin, ["opts": options.wireValue, "rooms": .array(rooms.sorted().map(SocketIOValue.string))])
+        }
+        self.local.addSockets(options, rooms: rooms)
+    }
+
+    public func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
+        if !options.flags.local {
+            self.publish(.socketsLeave, ["opts": options.wireValue, "rooms": .array(rooms.sorted().map(SocketIOValue.string))])
+        }
+        self.local.delSockets(options, rooms: rooms)
+    }
+
+    public func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool) {
+        if !options.flags.local {
+            self.publish(.disconnectSockets, ["opts": options.wireValue, "close": .bool(close)])
+        }
+        self.local.disconnectSockets(options, close: close)
+    }
+
+    public func serverSideEmit(_ packet: [SocketIOValue]) {
+        self.publish(.serverSideEmit, ["packet": .array(packet)])
+    }
+
+    public func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue] {
+        let others = await self.serverCount() - 1
+        guard others > 0 else { return [] }
+        let requestID = RedisIdentifiers.hex16()
+        let answers = self.requests.start(
+            id: requestID, kind: .serverSideEmit, expected: others, timeout: .milliseconds(Int64(timeoutMilliseconds)), on: self.eventLoop
+        )
+        self.publish(.serverSideEmit, ["requestId": .string(requestID), "packet": .array(packet)])
+        return try await answers.get()
+    }
+
+    /// The sharded protocol has no room listing request: the rooms of this node.
+    public func allRooms() async throws -> Set<String> { self.local.localRooms }
+
+    public func serverCount() async -> Int {
+        (try? await self.driver.subscriberCount(of: self.channel, sharded: true, timeout: self.configuration.requestTimeout)) ?? 1
+    }
+
+    public func close() {
+        self.driver.unsubscribe(self.channel, kind: .sharded)
+        self.driver.unsubscribe(self.responseChannel, kind: .sharded)
+        for room in self.local.localRooms where self.usesOwnChannel(room, isSocketID: self.local.isSocketID(room)) {
+            self.driver.unsubscribe(self.dynamicChannel(room), kind: .sharded)
+        }
+        self.requests.failAll()
+    }
+
+    // MARK: Receiving
+
+    fileprivate func onRawMessage(_ message: RedisPubSubMessage) {
+        guard let envelope = RedisWireCodec.decode(message.payload),
+            let type = envelope["type"]?.intValue.flatMap(MessageType.init(rawValue:))
+        else { return }
+        if message.channel == self.responseChannel {
+            self.onResponse(type, envelope["data"])
+        } else {
+            self.onMessage(type, envelope)
+        }
+    }
+
+    private func onMessage(_ type: MessageType, _ envelope: SocketIOValue) {
+        guard let sender = envelope["uid"]?.stringValue, sender != self.uid else { return }
+        let data = envelope["data"]
+        var options = SocketIOBroadcastOptions(wire: data?["opts"])
+        options.flags.local = true
+        switch type {
+        case .broadcast:
+            guard var packet = SocketIOPacket(wire: data?["packet"]) else { return }
+            packet.namespace = self.namespaceName
+            if let requestID = data?["requestId"]?.stringValue {
+                packet.ackID = self.namespace?.localAckID()
+                self.local.broadcastWithAck(packet, options: options, sink: ShardedAckForwarder(adapter: self, requester: sender, requestID: requestID))
+            } else {
+                self.local.broadcast(packet, options: options)
+            }
+        case .socketsJoin:
+            self.local.addSockets(options, rooms: Set((data?["rooms"]?.arrayValue ?? []).compactMap(\.roomName)))
+        case .socketsLeave:
+            self.local.delSockets(options, rooms: Set((data?["rooms"]?.arrayValue ?? []).compactMap(\.roomName)))
+        case .disconnectSockets:
+            self.local.disconnectSockets(options, close: data?["close"]?.boolValue ?? false)
+        case .fetchSockets:
+            guard let requestID = data?["requestId"]?.stringValue else { return }
+            let local = self.local
+            Task {
+                let sockets = (try? await local.fetchSockets(options)) ?? []
+                self.publishResponse(to: sender, .fetchSocketsResponse, [
+                    "requestId": .string(requestID), "sockets": .array(sockets.map(self.wireSocket)),
+                ])
+            }
+        case .serverSideEmit:
+            guard let packet = data?["packet"]?.arrayValue else { return }
+            guard let requestID = data?["requestId"]?.stringValue else {
+                self.namespace?.handleServerSideEmit(packet, reply: nil)
+                return
+            }
+            let replied = NIOLockedValueBox(false)
+            self.namespace?.handleServerSideEmit(packet) { [weak self] arguments in
+                guard !replied.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
+                self?.publishResponse(to: sender, .serverSideEmitResponse, ["requestId": .string(requestID), "packet": arguments.first ?? .null])
+            }
+        case .fetchSocketsResponse, .serverSideEmitResponse, .broadcastClientCount, .broadcastAck:
+            self.onResponse(type, data)
+        case .initialHeartbeat, .heartbeat, .adapterClose:
+            break
+        }
+    }
+
+    private func onResponse(_ type: MessageType, _ data: SocketIOValue?) {
+        guard let requestID = data?["requestId"]?.stringValue else { return }
+        switch type {
+        case .broadcastClientCount:
+            self.ackRequests.withLockedValue { $0[requestID] }?.nodeReported(clientCount: data?["clientCount"]?.intValue ?? 0)
+        case .broadcastAck:
+            self.ackRequests.withLockedValue { $0[requestID] }?.received(data?["packet"] ?? .null)
+        case .fetchSocketsResponse:
+            self.requests.answer(requestID, values: data?["sockets"]?.arrayValue ?? [])
+        case .serverSideEmitResponse:
+            self.requests.answer(requestID, values: [data?["packet"] ?? .null])
+        default:
+            break
+        }
+    }
+
+    private func remoteSocket(from value: SocketIOValue) -> SocketIORemoteSocket? {
+        guard let id = value["id"]?.stringValue else { return nil }
+        return SocketIORemoteSocket(
+            id: id,
+            handshake: SocketIOHandshake(value: value["handshake"] ?? .object([:])),
+            rooms: Set((value["rooms"]?.arrayValue ?? []).compactMap(\.roomName)),
+            data: value["data"] ?? .null,
+            namespace: self.namespace
+        )
+    }
+
+    private func wireSocket(_ socket: SocketIORemoteSocket) -> SocketIOValue {
+        [
+            "id": .string(socket.id),
+            "handshake": socket.handshake.value,
+            "rooms": .array(socket.rooms.sorted().map(SocketIOValue.string)),
+            "data": socket.data,
+        ]
+    }
+}
+
+/// Reports a remote broadcast-with-ack's local client count and answers to the requesting node.
+final class ShardedAckForwarder: SocketIOAckSink {
+    private let adapter: ShardedRedisAdapter
+    private let requester: String
+    private let requestID: String
+    private let reported = NIOLockedValueBox(false)
+
+    init(adapter: ShardedRedisAdapter, requester: String, requestID: String) {
+        self.adapter = adapter
+        self.requester = requester
+        self.requestID = requestID
+    }
+
+    func expect(_ count: Int) {
+        guard count >= 0, !self.reported.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
+        self.adapter.publishResponse(to: self.requester, .broadcastClientCount, ["requestId": .string(self.requestID), "clientCount": .int(count)])
+    }
+
+    func received(_ response: SocketIOValue) {
+        self.adapter.publishResponse(to: self.requester, .broadcastAck, ["requestId": .string(self.requestID), "packet": response])
+    }
+}
+
+/// Lets closures made during initialisation reach the adapter without a retain cycle.
+private final class WeakShardedAdapter: @unchecked Sendable {
+    weak var adapter: ShardedRedisAdapter?
+}

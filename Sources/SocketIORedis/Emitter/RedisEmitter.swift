@@ -1,0 +1,127 @@
+import NIOCore
+import SocketIO
+import SocketIOProtocol
+
+/// Emits to Socket.IO clients from a process that is not a Socket.IO server, through Redis, in the
+/// classic adapter format (compatible with the reference `@socket.io/redis-emitter`): every node of
+/// the cluster delivers to its own clients.
+///
+/// ```swift
+/// let emitter = RedisEmitter(driver: driver)
+/// emitter.to("room42").emit("news", "hello")
+/// emitter.of("/admin").socketsJoin("audit")
+/// ```
+public struct RedisEmitter: Sendable {
+    let driver: any RedisPubSubDriver
+    let keyPrefix: String
+    let namespace: String
+    var rooms: Set<String> = []
+    var except: Set<String> = []
+    var flags = SocketIOBroadcastFlags()
+
+    /// An emitter for the namespace `namespace` (default `/`) under `keyPrefix`.
+    public init(driver: any RedisPubSubDriver, keyPrefix: String = "socket.io", namespace: String = "/") {
+        self.driver = driver
+        self.keyPrefix = keyPrefix
+        self.namespace = namespace.hasPrefix("/") ? namespace : "/" + namespace
+    }
+
+    /// The same emitter for another namespace.
+    public func of(_ namespace: String) -> RedisEmitter {
+        RedisEmitter(driver: self.driver, keyPrefix: self.keyPrefix, namespace: namespace)
+    }
+
+    /// Targets sockets in `rooms`.
+    public func to(_ rooms: String...) -> RedisEmitter {
+        var copy = self
+        copy.rooms.formUnion(rooms)
+        return copy
+    }
+
+    /// Same as ``to(_:)``.
+    public func `in`(_ rooms: String...) -> RedisEmitter {
+        var copy = self
+        copy.rooms.formUnion(rooms)
+        return copy
+    }
+
+    /// Skips sockets in `rooms`.
+    public func except(_ rooms: String...) -> RedisEmitter {
+        var copy = self
+        copy.except.formUnion(rooms)
+        return copy
+    }
+
+    /// May be dropped for clients that cannot take it now.
+    public var volatile: RedisEmitter {
+        var copy = self
+        copy.flags.volatile = true
+        return copy
+    }
+
+    /// Whether the payload may be compressed.
+    public func compress(_ compress: Bool) -> RedisEmitter {
+        var copy = self
+        copy.flags.compress = compress
+        return copy
+    }
+
+    /// Emits `event` with `arguments` to the selected sockets on every node.
+    public func emit(_ event: String, _ arguments: SocketIOValue...) {
+        self.emit(event, arguments: arguments)
+    }
+
+    /// Emits `event` with `arguments` to the selected sockets on every node.
+    public func emit(_ event: String, arguments: [SocketIOValue]) {
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace)
+        var flags = SocketIOValue.object([:])
+        if case .object(var fields) = flags {
+            if self.flags.volatile { fields["volatile"] = true }
+            if !self.flags.compress { fields["compress"] = false }
+            flags = .object(fields)
+        }
+        let message: SocketIOValue = [
+            "emitter",
+            packet.wireValue,
+            [
+                "rooms": .array(self.rooms.sorted().map(SocketIOValue.string)),
+                "flags": flags,
+                "except": .array(self.except.sorted().map(SocketIOValue.string)),
+            ],
+        ]
+        var channel = "\(self.keyPrefix)#\(self.namespace)#"
+        if self.rooms.count == 1, let room = self.rooms.first { channel += room + "#" }
+        self.driver.publish(RedisWireCodec.messagePack(message), to: channel, sharded: false)
+    }
+
+    /// Makes the selected sockets join `rooms`.
+    public func socketsJoin(_ rooms: String...) {
+        self.request(.remoteJoin, ["rooms": .array(rooms.sorted().map(SocketIOValue.string))])
+    }
+
+    /// Makes the selected sockets leave `rooms`.
+    public func socketsLeave(_ rooms: String...) {
+        self.request(.remoteLeave, ["rooms": .array(rooms.sorted().map(SocketIOValue.string))])
+    }
+
+    /// Disconnects the selected sockets; `close` also closes their connections.
+    public func disconnectSockets(close: Bool = false) {
+        self.request(.remoteDisconnect, ["close": .bool(close)])
+    }
+
+    /// Emits `[event, ...args]` to every node's server-side handlers.
+    public func serverSideEmit(_ event: String, _ arguments: SocketIOValue...) {
+        let request: SocketIOValue = ["type": .int(RedisRequestType.serverSideEmit.rawValue), "data": .array([.string(event)] + arguments)]
+        self.driver.publish(RedisWireCodec.jsonUnlessBinary(request), to: "\(self.keyPrefix)-request#\(self.namespace)#", sharded: false)
+    }
+
+    private func request(_ type: RedisRequestType, _ extra: [String: SocketIOValue]) {
+        var fields: [(String, SocketIOValue)] = [
+            ("type", .int(type.rawValue)),
+            ("opts", ["rooms": .array(self.rooms.sorted().map(SocketIOValue.string)), "except": .array(self.except.sorted().map(SocketIOValue.string))]),
+        ]
+        fields += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let request = SocketIOValue.object(.init(uniqueKeysWithValues: fields))
+        self.driver.publish(RedisWireCodec.json(request), to: "\(self.keyPrefix)-request#\(self.namespace)#", sharded: false)
+    }
+}
