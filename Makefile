@@ -17,10 +17,10 @@ build: deps
 	$(SWIFT) build --build-tests
 
 release: deps
-	$(SWIFT) build -c release --product engineio-echo
+	$(SWIFT) build -c release --product socketio-echo
 
 run: release
-	.build/release/engineio-echo --host $(HOST) --port $(PORT) --path /socket.io/
+	.build/release/socketio-echo --host $(HOST) --port $(PORT)
 
 test-deps: deps
 	@scripts/test-deps.sh
