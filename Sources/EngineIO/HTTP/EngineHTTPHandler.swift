@@ -22,6 +22,8 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case poll(EngineSession)
         /// A polling POST for a session; its body is being collected.
         case post(EngineSession, EngineHTTPExchange)
+        /// A WebSocket upgrade: a new session (sid nil) or a probe for `sid`.
+        case webSocket(sid: String?)
         /// A request for the application's fallback responder.
         case fallback
         /// An answer already went out (e.g. 413); the rest of the request is ignored.
@@ -29,6 +31,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let server: EngineServer
+    private let pipelineHandlers: EngineHTTPPipelineHandlers
     private var context: ChannelHandlerContext?
     private var head: HTTPRequestHead?
     private var target = EngineRequestTarget(uri: "/")
@@ -38,11 +41,9 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var exchange: EngineHTTPExchange?
     private var exchangeSession: EngineSession?
     private var exchangeIsPost = false
-    /// The upgrader records why it refused a WebSocket upgrade, for the plain 400 that follows.
-    var refusedUpgrade: (EngineHTTPError, String?)?
-
-    init(server: EngineServer) {
+    init(server: EngineServer, pipelineHandlers: EngineHTTPPipelineHandlers) {
         self.server = server
+        self.pipelineHandlers = pipelineHandlers
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -92,11 +93,6 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.pending = .fallback
             return
         }
-        if let refused = self.refusedUpgrade {
-            self.refusedUpgrade = nil
-            self.pending = .error(refused.0, message: refused.1, refusedUpgrade: true)
-            return
-        }
         if head.method == .OPTIONS, self.configuration.cors != nil {
             self.pending = .preflight
             return
@@ -115,8 +111,13 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .success(.handshake(.polling)):
             self.pending = .handshake
         case .success(.handshake(.websocket)):
-            // A valid WebSocket handshake that reached HTTP was refused by the upgrader.
-            self.pending = .error(.badRequest, message: nil, refusedUpgrade: true)
+            self.pending = .webSocket(sid: nil)
+        case .success(.session(let sid, .websocket)) where isUpgrade:
+            if self.server.registry.session(id: sid) == nil {
+                self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: true)
+            } else {
+                self.pending = .webSocket(sid: sid)
+            }
         case .success(.session(let sid, let transport)):
             guard let session = self.server.registry.session(id: sid) else {
                 self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: isUpgrade)
@@ -172,7 +173,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if self.body.readableBytes + chunk.readableBytes <= self.configuration.maxHTTPBufferSize {
                 self.body.writeBuffer(&chunk)
             }
-        case .none, .error, .preflight, .handshake, .poll, .discard:
+        case .none, .error, .preflight, .handshake, .poll, .discard, .webSocket:
             break
         }
     }
@@ -211,7 +212,58 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             session.eventLoop.execute { session.completePostOnEventLoop(body: body, exchange: exchange) }
         case .fallback:
             self.fallback(head: head, context: context)
+        case .webSocket(let sid):
+            self.upgrade(head: head, sid: sid, context: context)
         }
+    }
+
+    // MARK: - WebSocket upgrade
+
+    private func upgrade(head: HTTPRequestHead, sid: String?, context: ChannelHandlerContext) {
+        guard let accept = EngineWebSocketHandshake.acceptValue(for: head.headers) else {
+            self.server.statistics.countError(.badRequest)
+            self.respondRefusedUpgrade(error: .badRequest, message: nil, context: context)
+            return
+        }
+        let request = EngineHandshakeRequest(
+            method: head.method,
+            uri: head.uri,
+            headers: head.headers,
+            query: self.target.query,
+            remoteAddress: context.remoteAddress
+        )
+        let decision = sid == nil ? self.server.authorize(request, on: context.eventLoop) : context.eventLoop.makeSucceededFuture(.allow)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        decision.whenSuccess { decision in
+            let handler = bound.value
+            guard let context = handler.context else { return }
+            switch decision {
+            case .deny(let message):
+                handler.server.statistics.countError(.forbidden)
+                handler.respondRefusedUpgrade(error: .forbidden, message: message, context: context)
+            case .allow:
+                handler.switchToWebSocket(head: head, accept: accept, request: request, sid: sid, context: context)
+            }
+        }
+    }
+
+    /// Writes the 101, replaces the HTTP handlers with the WebSocket ones and starts the session.
+    private func switchToWebSocket(head: HTTPRequestHead, accept: String, request: EngineHandshakeRequest, sid: String?, context: ChannelHandlerContext) {
+        let responseHead = EngineWebSocketHandshake.switchingProtocolsHead(version: head.version, accept: accept)
+        context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        let channel = context.channel
+        let operations = channel.pipeline.syncOperations
+        for handler in self.pipelineHandlers.middle { operations.removeHandler(handler, promise: nil) }
+        operations.removeHandler(self.pipelineHandlers.responseEncoder, promise: nil)
+        operations.removeHandler(context: context, promise: nil)
+        do {
+            try self.server.startWebSocket(channel: channel, request: request, sid: sid)
+        } catch {
+            channel.close(promise: nil)
+            return
+        }
+        operations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil)
     }
 
     // MARK: - Handshake and fallback
@@ -236,7 +288,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 server.statistics.countError(.forbidden)
                 exchange.answer(error: .forbidden, message: message)
             case .allow:
-                let session = server.makeSession(handshake: request, on: loop)
+                let session = server.makeSession(handshake: request, transport: .polling, on: loop)
                 bound.value.exchangeSession = session
                 session.openOnEventLoop(polling: exchange)
                 server.announce(session)

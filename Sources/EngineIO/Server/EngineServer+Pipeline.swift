@@ -5,44 +5,36 @@ import NIOPosix
 import NIOWebSocket
 
 extension EngineServer {
-    /// Installs the HTTP/1.1 server, the WebSocket upgrader and the engine's handlers on a new
-    /// connection. Call it on the channel's event loop (e.g. in a child channel initializer).
+    /// Installs the HTTP/1.1 server and the engine's handlers on a new connection. Call it on the
+    /// channel's event loop (e.g. in a child channel initializer).
+    ///
+    /// The engine performs WebSocket upgrades itself (``EngineHTTPHandler``), so a WebSocket may follow
+    /// polling requests on the same keep-alive connection, as some clients (aiohttp) do.
     public func configureHTTPPipeline(on channel: any Channel) throws {
-        let httpHandler = EngineHTTPHandler(server: self)
-        let boundHTTPHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: max(self.configuration.maxHTTPBufferSize, 1 << 14),
-            automaticErrorHandling: true,
-            shouldUpgrade: { [self] channel, head in
-                self.shouldUpgrade(channel: channel, head: head, httpHandler: boundHTTPHandler)
-            },
-            upgradePipelineHandler: { [self] channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    try self.startWebSocket(channel: channel, head: head)
-                }
-            }
-        )
-        var compressor: HTTPResponseCompressor?
+        let operations = channel.pipeline.syncOperations
+        let responseEncoder = HTTPResponseEncoder()
+        let requestDecoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        let pipelining = HTTPServerPipelineHandler()
+        let protocolErrors = HTTPServerProtocolErrorHandler()
+        var httpHandlers: [any RemovableChannelHandler] = [pipelining, protocolErrors]
+        try operations.addHandler(responseEncoder)
+        try operations.addHandler(requestDecoder)
+        try operations.addHandler(pipelining)
+        try operations.addHandler(protocolErrors)
         if let threshold = self.configuration.compressionThreshold {
-            compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
+            let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
                 let length = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
                 return length >= threshold ? .compressIfPossible : .doNotCompress
             })
+            try operations.addHandler(compressor)
+            httpHandlers.append(compressor)
         }
-        let boundCompressor = compressor.map { NIOLoopBound($0, eventLoop: channel.eventLoop) }
-        let operations = channel.pipeline.syncOperations
-        try operations.configureHTTPServerPipeline(
-            withServerUpgrade: (
-                upgraders: [upgrader],
-                completionHandler: { context in
-                    let operations = context.pipeline.syncOperations
-                    if let boundCompressor { operations.removeHandler(boundCompressor.value, promise: nil) }
-                    operations.removeHandler(boundHTTPHandler.value, promise: nil)
-                }
-            )
+        let handlers = EngineHTTPPipelineHandlers(
+            middle: httpHandlers,
+            requestDecoder: requestDecoder,
+            responseEncoder: responseEncoder
         )
-        if let compressor { try operations.addHandler(compressor) }
-        try operations.addHandler(httpHandler)
+        try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers))
     }
 
     /// Binds a listening socket that serves this engine (and the fallback) on `host:port`.
@@ -59,83 +51,44 @@ extension EngineServer {
             .get()
     }
 
-    // MARK: - WebSocket upgrade
-
-    private func shouldUpgrade(
-        channel: any Channel,
-        head: HTTPRequestHead,
-        httpHandler: NIOLoopBound<EngineHTTPHandler>
-    ) -> EventLoopFuture<HTTPHeaders?> {
-        let loop = channel.eventLoop
-        let target = EngineRequestTarget(uri: head.uri)
-        guard target.path.hasPrefix(self.configuration.path) else { return loop.makeSucceededFuture(nil) }
-        let refuse: @Sendable (EngineHTTPError, String?) -> EventLoopFuture<HTTPHeaders?> = { error, message in
-            httpHandler.value.refusedUpgrade = (error, message)
-            return loop.makeSucceededFuture(nil)
-        }
-        let route = EngineRequestValidator.validate(
-            method: head.method,
-            query: target.query,
-            headers: head.headers,
-            isWebSocketUpgrade: true,
-            configuration: self.configuration
-        )
-        switch route {
-        case .failure(let error):
-            return refuse(error, nil)
-        case .success(.handshake(.polling)), .success(.session(_, .polling)):
-            return loop.makeSucceededFuture(nil)
-        case .success(.session(let sid, .websocket)):
-            guard self.registry.session(id: sid) != nil else { return refuse(.unknownSessionID, nil) }
-            return loop.makeSucceededFuture(HTTPHeaders())
-        case .success(.handshake(.websocket)):
-            let request = EngineHandshakeRequest(
-                method: head.method,
-                uri: head.uri,
-                headers: head.headers,
-                query: target.query,
-                remoteAddress: channel.remoteAddress
-            )
-            return self.authorize(request, on: loop).flatMap { decision in
-                switch decision {
-                case .allow: return loop.makeSucceededFuture(HTTPHeaders())
-                case .deny(let message): return refuse(.forbidden, message)
-                }
-            }
-        }
-    }
-
-    /// Runs after the 101: a new session on this WebSocket, or an upgrade probe for an existing one.
-    private func startWebSocket(channel: any Channel, head: HTTPRequestHead) throws {
-        let target = EngineRequestTarget(uri: head.uri)
+    /// Puts the WebSocket handlers on a connection that was just switched from HTTP, and starts the
+    /// session (a new one, or an upgrade probe for `sid`).
+    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
         let transport = EngineWebSocketTransport(channel: channel)
         let operations = channel.pipeline.syncOperations
-        let aggregator = NIOWebSocketFrameAggregator(
-            minNonFinalFragmentSize: 0,
-            maxAccumulatedFrameCount: 1024,
-            maxAccumulatedFrameSize: max(self.configuration.maxHTTPBufferSize, 1 << 14)
-        )
-        if let sid = target.query["sid"] {
-            guard let session = self.registry.session(id: sid) else {
+        let maxFrameSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
+        let session: EngineSession
+        if let sid {
+            guard let existing = self.registry.session(id: sid) else {
                 transport.close(code: .normalClosure)
                 return
             }
-            try operations.addHandler(aggregator)
-            try operations.addHandler(EngineWebSocketHandler(transport: transport, session: session))
+            session = existing
+        } else {
+            session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
+        }
+        try operations.addHandler(WebSocketFrameEncoder())
+        try operations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
+        try operations.addHandler(WebSocketProtocolErrorHandler())
+        try operations.addHandler(
+            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxFrameSize)
+        )
+        try operations.addHandler(EngineWebSocketHandler(transport: transport, session: session))
+        if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {
-            let request = EngineHandshakeRequest(
-                method: head.method,
-                uri: head.uri,
-                headers: head.headers,
-                query: target.query,
-                remoteAddress: channel.remoteAddress
-            )
-            let session = self.makeSession(handshake: request, on: channel.eventLoop)
-            try operations.addHandler(aggregator)
-            try operations.addHandler(EngineWebSocketHandler(transport: transport, session: session))
             session.openOnEventLoop(webSocket: transport)
             self.announce(session)
         }
     }
+}
+
+/// The HTTP handlers of a connection, removed when it switches to WebSocket.
+struct EngineHTTPPipelineHandlers {
+    /// Removed first (pipelining assistance, protocol errors, compression).
+    var middle: [any RemovableChannelHandler]
+    /// Removed after the middle ones; bytes it still holds go to the WebSocket decoder.
+    var requestDecoder: any RemovableChannelHandler
+    /// Removed last, once the 101 is written.
+    var responseEncoder: any RemovableChannelHandler
 }

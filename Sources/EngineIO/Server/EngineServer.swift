@@ -55,7 +55,11 @@ public final class EngineServer: Sendable {
     }
 
     /// Creates and registers a session pinned to `loop`.
-    func makeSession(handshake: EngineHandshakeRequest, on loop: any EventLoop) -> EngineSession {
+    func makeSession(
+        handshake: EngineHandshakeRequest,
+        transport: EngineServerConfiguration.TransportKind,
+        on loop: any EventLoop
+    ) -> EngineSession {
         while true {
             let session = EngineSession(
                 id: self.configuration.sessionIDGenerator(),
@@ -64,6 +68,7 @@ public final class EngineServer: Sendable {
                 configuration: self.configuration,
                 registry: self.registry,
                 statistics: self.statistics,
+                initialTransport: transport,
                 now: .now()
             )
             if self.registry.insert(session) { return session }

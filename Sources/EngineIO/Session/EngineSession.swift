@@ -53,6 +53,7 @@ public final class EngineSession: @unchecked Sendable {
         configuration: EngineServerConfiguration,
         registry: EngineSessionRegistry,
         statistics: EngineStatistics,
+        initialTransport: EngineServerConfiguration.TransportKind,
         now: NIODeadline
     ) {
         self.statistics = statistics
@@ -61,7 +62,8 @@ public final class EngineSession: @unchecked Sendable {
         self.handshake = handshake
         self.registry = registry
         self.maxWebSocketBufferedBytes = configuration.maxWebSocketBufferedBytes
-        let upgrades = configuration.allowUpgrades && configuration.transports.contains(.websocket)
+        // `upgrades` lists what the first transport may upgrade to: nothing for a WebSocket session.
+        let upgrades = initialTransport == .polling && configuration.allowUpgrades && configuration.transports.contains(.websocket)
         self.machine = EngineSessionStateMachine(
             now: now,
             timing: configuration.timing,

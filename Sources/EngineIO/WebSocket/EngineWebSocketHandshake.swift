@@ -1,0 +1,35 @@
+import NIOCore
+import NIOHTTP1
+
+/// The server side of the WebSocket opening handshake (RFC 6455 §4.2), done by the engine itself so a
+/// WebSocket may follow any number of polling requests on the same keep-alive connection.
+enum EngineWebSocketHandshake {
+    private static let magic = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// The `Sec-WebSocket-Accept` value for a client key, or nil when the request is not a valid
+    /// version-13 handshake.
+    static func acceptValue(for headers: HTTPHeaders) -> String? {
+        guard headers.first(name: "sec-websocket-version") == "13",
+            let key = headers.first(name: "sec-websocket-key")?.trimmingSpaces,
+            let decoded = Base64.decode(key.utf8), decoded.readableBytes == 16
+        else { return nil }
+        var accept = ByteBuffer()
+        Base64.encode(SHA1.digest(Array((key + magic).utf8)), into: &accept)
+        return String(buffer: accept)
+    }
+
+    /// The 101 response head.
+    static func switchingProtocolsHead(version: HTTPVersion, accept: String) -> HTTPResponseHead {
+        HTTPResponseHead(
+            version: version,
+            status: .switchingProtocols,
+            headers: ["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept]
+        )
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
