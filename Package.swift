@@ -73,6 +73,7 @@ let package = Package(
             name: "socketio-fixture",
             dependencies: [
                 "SocketIO",
+                "SocketIORedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,8 +3,10 @@ import EngineIO
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import SocketIO
 import SocketIOProtocol
+import SocketIORedis
 
 /// The server the end-to-end tests drive: every server-side feature is reachable through events, so a
 /// plain Socket.IO client can exercise rooms, acks, middleware and server-side operations.
@@ -20,12 +22,48 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
+    @Option(help: "Redis URL (redis://[:password@]host:port[/db]); absent: single node, in-memory adapter.") var redis: String?
+    @Option(help: "Redis adapter protocol: classic, sharded, sharded-static, sharded-dynamic-private.") var adapter = "classic"
+    @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
+    @Option(name: .customLong("node-id"), help: "A name for this node, reported in `welcome` and /stats.") var nodeID = "fixture"
+    @Option(name: .customLong("request-timeout"), help: "Milliseconds cluster requests wait for other nodes.") var requestTimeout = 5_000
+
+    func validate() throws {
+        if let redis { _ = try RedisURL(redis) }
+        guard Self.adapterMode(self.adapter) != nil else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
+    }
+
+    static func adapterMode(_ name: String) -> RedisAdapterConfiguration.Mode? {
+        switch name {
+        case "classic": return .classic
+        case "sharded", "sharded-dynamic": return .sharded(.dynamic)
+        case "sharded-static": return .sharded(.static)
+        case "sharded-dynamic-private": return .sharded(.dynamicPrivate)
+        default: return nil
+        }
+    }
 
     func run() async throws {
         var configuration = SocketIOServerConfiguration()
         configuration.engine.timing.pingInterval = .milliseconds(Int64(self.pingInterval))
         configuration.engine.timing.pingTimeout = .milliseconds(Int64(self.pingTimeout))
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
+        var driver: HiredisPubSubDriver?
+        if let redis {
+            let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
+            hiredis.start()
+            configuration.adapterFactory = RedisAdapterFactory.make(
+                driver: hiredis,
+                configuration: RedisAdapterConfiguration(
+                    keyPrefix: self.keyPrefix,
+                    requestTimeout: .milliseconds(Int64(self.requestTimeout)),
+                    mode: Self.adapterMode(self.adapter) ?? .classic
+                )
+            )
+            driver = hiredis
+        }
+        let nodeID = self.nodeID
+        let redisDriver = driver
         let log = DisconnectLog()
         let box = ServerBox()
         let io = SocketIOServer(configuration: configuration, fallback: { request in
@@ -37,6 +75,8 @@ struct SocketIOFixture: AsyncParsableCommand {
                 pendingAcks += namespace.pendingAckCount
             }
             let stats: SocketIOValue = [
+                "node": .string(nodeID),
+                "redis": redisDriver.map { .string($0.state.rawValue) } ?? .null,
                 "sessions": .int(io.engine.sessionCount),
                 "pendingAcks": .int(pendingAcks),
                 "sockets": .object(.init(uniqueKeysWithValues: sockets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
@@ -52,14 +92,34 @@ struct SocketIOFixture: AsyncParsableCommand {
             }
         }
         for namespace in [io.sockets, io.of("/custom")] {
-            namespace.onConnection { socket in FixtureHandlers.install(on: socket, log: log) }
+            namespace.onConnection { socket in FixtureHandlers.install(on: socket, log: log, nodeID: nodeID) }
+            namespace.onServerSideEmit { packet, reply in
+                // ["ping-nodes", ...] answers with this node's id; anything else is recorded for `server-events`.
+                if packet.first?.stringValue == "ping-nodes" { reply?([.string(nodeID)]) }
+                ServerEvents.shared.record(packet)
+            }
         }
         io.of(matching: { name, _ in name.hasPrefix("/dyn-") && name.dropFirst(5).allSatisfy(\.isNumber) && name.count > 5 })
-            .onConnection { socket in FixtureHandlers.install(on: socket, log: log) }
+            .onConnection { socket in FixtureHandlers.install(on: socket, log: log, nodeID: nodeID) }
         let channel = try await io.listen(host: self.host, port: self.port)
         Logger(label: "socketio-fixture").info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         try await channel.closeFuture.get()
     }
+}
+
+/// Server-side events received from other nodes.
+final class ServerEvents: Sendable {
+    static let shared = ServerEvents()
+    private let entries = NIOLockedValueBox<[SocketIOValue]>([])
+
+    func record(_ packet: [SocketIOValue]) {
+        self.entries.withLockedValue { entries in
+            entries.append(.array(packet))
+            if entries.count > 200 { entries.removeFirst(entries.count - 200) }
+        }
+    }
+
+    var all: [SocketIOValue] { self.entries.withLockedValue { $0 } }
 }
 
 final class ServerBox: @unchecked Sendable {
@@ -81,9 +141,9 @@ final class DisconnectLog: Sendable {
 }
 
 enum FixtureHandlers {
-    static func install(on socket: SocketIOSocket, log: DisconnectLog) {
+    static func install(on socket: SocketIOSocket, log: DisconnectLog, nodeID: String) {
         let namespace = socket.namespace
-        socket.emit("welcome", .string(socket.id), .string(namespace.name), socket.handshake.auth)
+        socket.emit("welcome", .string(socket.id), .string(namespace.name), socket.handshake.auth, .string(nodeID))
         socket.onDisconnect { reason in log.record(socket, reason) }
         socket.on("echo") { event in event.ack?.send(event.arguments) }
         socket.on("join") { event in
@@ -176,6 +236,37 @@ enum FixtureHandlers {
         }
         socket.on("disconnect-log") { event in
             event.ack?(.array(log.all))
+        }
+        // ["server-emit", event, ...args]: serverSideEmit to the other nodes.
+        socket.on("server-emit") { event in
+            guard let name = event[0]?.stringValue else { return }
+            namespace.serverSideEmit(name, arguments: Array(event.arguments.dropFirst()))
+            event.ack?(true)
+        }
+        // ["server-emit-ack", timeoutMs] → ack ["ok", [node ids of the other nodes]] or ["timeout", partial].
+        socket.on("server-emit-ack") { event in
+            guard let ack = event.ack else { return }
+            let timeout = event[0]?.intValue ?? 1000
+            Task {
+                do {
+                    let answers = try await namespace.serverSideEmitWithAck("ping-nodes", timeout: .milliseconds(Int64(timeout)))
+                    ack("ok", .array(answers))
+                } catch SocketIOError.ackTimeout(let partial) {
+                    ack("timeout", .array(partial))
+                } catch {
+                    ack("error", .string("\(error)"))
+                }
+            }
+        }
+        socket.on("server-events") { event in
+            event.ack?(.array(ServerEvents.shared.all))
+        }
+        socket.on("all-rooms") { event in
+            guard let ack = event.ack else { return }
+            Task {
+                let rooms = (try? await namespace.adapter.allRooms()) ?? []
+                ack(.array(rooms.sorted().map(SocketIOValue.string)))
+            }
         }
     }
 }

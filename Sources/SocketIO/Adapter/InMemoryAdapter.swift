@@ -149,6 +149,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
         self.broadcastWithAck(packet, options: options, sink: collector)
+        collector.nodeCountKnown(otherNodes: 0)
     }
 
     /// Local delivery of a packet that asks for acknowledgements; `sink` learns the client count and

@@ -23,7 +23,8 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     /// Sends a packet to the sockets selected by `options`, on every node unless `flags.local`.
     func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions)
     /// Sends a packet that asks for acknowledgements; `collector` learns how many clients got it and
-    /// receives their answers. `packet.ackID` is already set.
+    /// receives their answers. `packet.ackID` is already set. The adapter must tell the collector how
+    /// many other nodes will report (``SocketIOAckCollector/nodeCountKnown(otherNodes:)``), 0 for one node.
     func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector)
     /// Snapshots of the sockets selected by `options`, on every node.
     func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket]

@@ -94,7 +94,7 @@ public struct SocketIOBroadcastOperator: Sendable {
         var options = self.options
         options.flags.timeout = Int(timeout.nanoseconds / 1_000_000)
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name, ackID: self.namespace.nextAckID())
-        let collector = SocketIOAckCollector()
+        let collector = SocketIOAckCollector(nodeCountPending: true)
         self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
         self.namespace.adapter.broadcastWithAck(packet, options: options, collector: collector)
         return try await collector.wait(timeout: timeout, on: self.namespace.server.eventLoopGroup.any())

@@ -142,6 +142,11 @@ public final class SocketIONamespace: @unchecked Sendable {
 
     /// Emits `[event, ...args]` to the server-side handlers of the other nodes.
     public func serverSideEmit(_ event: String, _ arguments: SocketIOValue...) {
+        self.serverSideEmit(event, arguments: arguments)
+    }
+
+    /// Emits `[event, ...args]` to the server-side handlers of the other nodes.
+    public func serverSideEmit(_ event: String, arguments: [SocketIOValue]) {
         self.adapter.serverSideEmit([.string(event)] + arguments)
     }
 

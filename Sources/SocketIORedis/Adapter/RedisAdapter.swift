@@ -94,7 +94,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
         guard !options.flags.local else {
-            self.local.broadcastWithAck(packet, options: options, sink: collector)
+            self.local.broadcastWithAck(packet, options: options, collector: collector)
             return
         }
         let requestID = RedisIdentifiers.alphanumeric(6)

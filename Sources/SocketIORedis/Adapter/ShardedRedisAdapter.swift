@@ -134,7 +134,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
         guard !options.flags.local else {
-            self.local.broadcastWithAck(packet, options: options, sink: collector)
+            self.local.broadcastWithAck(packet, options: options, collector: collector)
             return
         }
         let requestID = RedisIdentifiers.hex16()
