@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SocketIORedis", targets: ["SocketIORedis"]),
         .executable(name: "socketio-node", targets: ["socketio-node"]),
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
+        .executable(name: "socketio-emit", targets: ["socketio-emit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -123,6 +124,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "socketio-emit",
+            dependencies: [
+                "SocketIORedis",
+                "SocketIOProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(name: "MessagePack"),
