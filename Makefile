@@ -17,10 +17,10 @@ build: deps
 	$(SWIFT) build --build-tests
 
 release: deps
-	$(SWIFT) build -c release --product socketio-echo
+	$(SWIFT) build -c release --product socketio-node
 
 run: release
-	.build/release/socketio-echo --host $(HOST) --port $(PORT)
+	.build/release/socketio-node --host $(HOST) --port $(PORT)
 
 test-deps: deps
 	@scripts/test-deps.sh

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "socketio-node", targets: ["socketio-node"]),
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
         .executable(name: "socketio-emit", targets: ["socketio-emit"]),
+        .library(name: "SocketIOCluster", targets: ["SocketIOCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -75,6 +76,11 @@ let package = Package(
             dependencies: [
                 "SocketIO",
                 "SocketIORedis",
+                "SocketIOProtocol",
+                "EngineIO",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,7 +109,12 @@ let package = Package(
             dependencies: [
                 "SocketIO",
                 "SocketIORedis",
+                "SocketIOCluster",
+                "SocketIOProtocol",
                 "EngineIO",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,6 +146,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "SocketIOCluster",
+            dependencies: [
+                "EngineIO",
+                "SocketIORedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "MessagePack"),

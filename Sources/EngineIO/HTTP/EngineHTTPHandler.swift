@@ -24,6 +24,10 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case post(EngineSession, EngineHTTPExchange)
         /// A WebSocket upgrade: a new session (sid nil) or a probe for `sid`.
         case webSocket(sid: String?)
+        /// A polling request for a session another node owns; its body is being collected.
+        case forward(sid: String)
+        /// A WebSocket upgrade for a session another node owns.
+        case forwardUpgrade(sid: String)
         /// A request for the application's fallback responder.
         case fallback
         /// An answer already went out (e.g. 413); the rest of the request is ignored.
@@ -41,6 +45,8 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var exchange: EngineHTTPExchange?
     private var exchangeSession: EngineSession?
     private var exchangeIsPost = false
+    /// A forwarded request or tunnel in flight, cancelled if the client goes away.
+    private var forwardInFlight = false
     init(server: EngineServer, pipelineHandlers: EngineHTTPPipelineHandlers) {
         self.server = server
         self.pipelineHandlers = pipelineHandlers
@@ -66,6 +72,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.forwardInFlight = false
         if let exchange = self.exchange, let session = self.exchangeSession {
             let isPost = self.exchangeIsPost
             session.eventLoop.execute {
@@ -113,14 +120,20 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .success(.handshake(.websocket)):
             self.pending = .webSocket(sid: nil)
         case .success(.session(let sid, .websocket)) where isUpgrade:
-            if self.server.registry.session(id: sid) == nil {
-                self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: true)
-            } else {
+            if self.server.registry.session(id: sid) != nil {
                 self.pending = .webSocket(sid: sid)
+            } else if self.mayForward(sid, head: head) {
+                self.pending = .forwardUpgrade(sid: sid)
+            } else {
+                self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: true)
             }
         case .success(.session(let sid, let transport)):
             guard let session = self.server.registry.session(id: sid) else {
-                self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: isUpgrade)
+                if transport == .polling, self.mayForward(sid, head: head) {
+                    self.pending = .forward(sid: sid)
+                } else {
+                    self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: isUpgrade)
+                }
                 return
             }
             guard transport == .polling else {
@@ -169,11 +182,11 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 self.body.writeBuffer(&chunk)
             }
-        case .fallback:
+        case .fallback, .forward:
             if self.body.readableBytes + chunk.readableBytes <= self.configuration.maxHTTPBufferSize {
                 self.body.writeBuffer(&chunk)
             }
-        case .none, .error, .preflight, .handshake, .poll, .discard, .webSocket:
+        case .none, .error, .preflight, .handshake, .poll, .discard, .webSocket, .forwardUpgrade:
             break
         }
     }
@@ -214,7 +227,90 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.fallback(head: head, context: context)
         case .webSocket(let sid):
             self.upgrade(head: head, sid: sid, context: context)
+        case .forward(let sid):
+            self.forward(head: head, sid: sid, context: context)
+        case .forwardUpgrade(let sid):
+            self.forwardUpgrade(head: head, sid: sid, context: context)
         }
+    }
+
+    // MARK: - Forwarding to the owner node
+
+    private func mayForward(_ sid: String, head: HTTPRequestHead) -> Bool {
+        guard let forwarder = self.configuration.forwarder else { return false }
+        return !head.headers.contains(name: EngineForwarding.markerHeader) && forwarder.mayForward(sessionID: sid)
+    }
+
+    private func forward(head: HTTPRequestHead, sid: String, context: ChannelHandlerContext) {
+        guard let forwarder = self.configuration.forwarder else { return }
+        var headers = head.headers
+        headers.replaceOrAdd(name: EngineForwarding.markerHeader, value: "1")
+        let request = EngineHTTPRequest(
+            method: head.method,
+            uri: head.uri,
+            path: self.target.path,
+            query: self.target.query,
+            headers: headers,
+            body: self.body,
+            remoteAddress: context.remoteAddress
+        )
+        self.body = ByteBuffer()
+        self.forwardInFlight = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let statistics = self.server.statistics
+        forwarder.forward(request, sessionID: sid, on: context.eventLoop).whenComplete { result in
+            let handler = bound.value
+            guard handler.forwardInFlight else { return }
+            handler.forwardInFlight = false
+            switch result {
+            case .success(.some(let response)):
+                statistics.forwardedRequests.wrappingIncrement(ordering: .relaxed)
+                handler.write(status: response.status, headers: response.headers, body: response.body, cors: false)
+            case .success(.none), .failure:
+                statistics.forwardFailures.wrappingIncrement(ordering: .relaxed)
+                statistics.countError(.unknownSessionID)
+                handler.respond(status: .badRequest, contentType: "application/json", body: ByteBuffer(string: EngineHTTPError.unknownSessionID.jsonBody()))
+            }
+        }
+    }
+
+    private func forwardUpgrade(head: HTTPRequestHead, sid: String, context: ChannelHandlerContext) {
+        guard let forwarder = self.configuration.forwarder else { return }
+        var forwardedHead = head
+        forwardedHead.headers.replaceOrAdd(name: EngineForwarding.markerHeader, value: "1")
+        self.forwardInFlight = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let statistics = self.server.statistics
+        forwarder.openTunnel(for: forwardedHead, sessionID: sid, on: context.eventLoop).whenComplete { result in
+            let handler = bound.value
+            guard handler.forwardInFlight, let context = handler.context else {
+                if case .success(.some(let tunnel)) = result { tunnel.cancel() }
+                return
+            }
+            handler.forwardInFlight = false
+            switch result {
+            case .success(.some(let tunnel)):
+                statistics.forwardedUpgrades.wrappingIncrement(ordering: .relaxed)
+                let channel = context.channel
+                handler.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
+                tunnel.attach(to: channel)
+                channel.pipeline.syncOperations.removeHandler(handler.pipelineHandlers.requestDecoder, promise: nil)
+            case .success(.none), .failure:
+                statistics.forwardFailures.wrappingIncrement(ordering: .relaxed)
+                statistics.countError(.unknownSessionID)
+                handler.respondRefusedUpgrade(error: .unknownSessionID, message: nil, context: context)
+            }
+        }
+    }
+
+    /// Takes every HTTP handler (this one included) off the connection; bytes the request decoder
+    /// still holds go to whatever is added after it.
+    private func removeHTTPHandlers(context: ChannelHandlerContext, keepingRequestDecoder: Bool = false) {
+        let operations = context.pipeline.syncOperations
+        for handler in self.pipelineHandlers.middle { operations.removeHandler(handler, promise: nil) }
+        operations.removeHandler(self.pipelineHandlers.responseEncoder, promise: nil)
+        operations.removeHandler(context: context, promise: nil)
+        if !keepingRequestDecoder { operations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil) }
     }
 
     // MARK: - WebSocket upgrade
@@ -253,17 +349,14 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         let channel = context.channel
-        let operations = channel.pipeline.syncOperations
-        for handler in self.pipelineHandlers.middle { operations.removeHandler(handler, promise: nil) }
-        operations.removeHandler(self.pipelineHandlers.responseEncoder, promise: nil)
-        operations.removeHandler(context: context, promise: nil)
+        self.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
         do {
             try self.server.startWebSocket(channel: channel, request: request, sid: sid)
         } catch {
             channel.close(promise: nil)
             return
         }
-        operations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil)
+        channel.pipeline.syncOperations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil)
     }
 
     // MARK: - Handshake and fallback
@@ -369,7 +462,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
-        if body.readableBytes > 0 {
+        if body.readableBytes > 0 && head.method != .HEAD {
             context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         if keepAlive {

@@ -45,6 +45,17 @@ public final class EngineServer: Sendable {
         for session in self.registry.all { session.close() }
     }
 
+    /// Closes every session for a shutdown — WebSockets with code 1001, held polls with the close
+    /// packet — and waits until every session is gone or `timeout` has passed. A polling client that
+    /// holds no request keeps its session until it polls again or closeTimeout ends it.
+    public func shutdown(timeout: TimeAmount) async {
+        for session in self.registry.all { session.close(goingAway: true) }
+        let deadline = NIODeadline.now() + timeout
+        while self.registry.count > 0 && NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
     // MARK: - Sessions
 
     func authorize(_ request: EngineHandshakeRequest, on loop: any EventLoop) -> EventLoopFuture<EngineAllowRequestDecision> {

@@ -35,6 +35,8 @@ public struct EngineServerConfiguration: Sendable {
     public var maxBufferedBytes: Int
     /// Bytes a WebSocket may hold unwritten (slow reader) before its session is closed.
     public var maxWebSocketBufferedBytes: Int
+    /// Forwards requests for sessions other nodes own; nil (a single node) answers them `Session ID unknown`.
+    public var forwarder: (any EngineRequestForwarder)?
 
     /// A configuration with the reference's defaults at `path`.
     public init(
@@ -63,6 +65,7 @@ public struct EngineServerConfiguration: Sendable {
         self.sessionIDGenerator = sessionIDGenerator
         self.maxBufferedBytes = maxBufferedBytes
         self.maxWebSocketBufferedBytes = maxWebSocketBufferedBytes
+        self.forwarder = nil
     }
 }
 

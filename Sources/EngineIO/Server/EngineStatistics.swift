@@ -26,6 +26,12 @@ public final class EngineStatistics: Sendable {
     public let errorsByCode: [ManagedAtomic<Int>] = (0...5).map { _ in ManagedAtomic<Int>(0) }
     /// POST bodies refused with 413.
     public let payloadTooLarge = ManagedAtomic<Int>(0)
+    /// Polling requests relayed to the node that owns their session.
+    public let forwardedRequests = ManagedAtomic<Int>(0)
+    /// WebSocket upgrades tunnelled to the node that owns their session.
+    public let forwardedUpgrades = ManagedAtomic<Int>(0)
+    /// Forwards that found no live owner (answered `Session ID unknown`).
+    public let forwardFailures = ManagedAtomic<Int>(0)
     /// Sessions closed, by reason.
     public let closesByReason: [EngineCloseReason: ManagedAtomic<Int>] = Dictionary(
         uniqueKeysWithValues: [EngineCloseReason.transportError, .transportClose, .forcedClose, .pingTimeout, .parseError].map { ($0, ManagedAtomic<Int>(0)) }

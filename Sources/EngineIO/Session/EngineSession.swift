@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOWebSocket
 
 /// Receives what happens to one session. Every call arrives on the session's event loop.
 public protocol EngineSessionHandler: AnyObject {
@@ -45,6 +46,8 @@ public final class EngineSession: @unchecked Sendable {
     /// The transport counted in the statistics' per-transport gauges.
     private var countedTransport: EngineSessionStateMachine.Transport?
     private var closeReason: EngineCloseReason?
+    /// The close code the session's WebSocket gets when the server closes it.
+    private var webSocketCloseCode: WebSocketErrorCode = .normalClosure
 
     init(
         id: String,
@@ -166,13 +169,19 @@ public final class EngineSession: @unchecked Sendable {
         self.countedTransport = transport
     }
 
-    /// Closes the session from the server side (reason `forced close`).
-    public func close() {
+    /// Closes the session from the server side (reason `forced close`). With `goingAway` (a server
+    /// shutting down) a WebSocket is closed with code 1001 instead of 1000.
+    public func close(goingAway: Bool = false) {
         if self.eventLoop.inEventLoop {
-            self.perform(self.machine.close(now: .now()))
+            self.closeOnEventLoop(goingAway: goingAway)
         } else {
-            self.eventLoop.execute { self.perform(self.machine.close(now: .now())) }
+            self.eventLoop.execute { self.closeOnEventLoop(goingAway: goingAway) }
         }
+    }
+
+    private func closeOnEventLoop(goingAway: Bool) {
+        if goingAway { self.webSocketCloseCode = .goingAway }
+        self.perform(self.machine.close(now: .now()))
     }
 
     // MARK: - Transport events (on the event loop)
@@ -278,7 +287,7 @@ public final class EngineSession: @unchecked Sendable {
                 self.webSocket = self.probe
                 self.probe = nil
             case .closeWebSocket:
-                self.webSocket?.close(code: .normalClosure)
+                self.webSocket?.close(code: self.webSocketCloseCode)
                 self.webSocket = nil
             case .deliver(let message):
                 self.statistics.messagesReceived.wrappingIncrement(ordering: .relaxed)

@@ -119,7 +119,27 @@ public final class SocketIOServer: @unchecked Sendable {
         try await self.engine.bind(host: host, port: port, group: self.eventLoopGroup)
     }
 
-    /// Disconnects every socket with `server shutting down` and closes every connection.
+    /// Graceful shutdown: every socket leaves with `server shutting down`, WebSockets are closed with
+    /// 1001, held polls get the close packet; returns once every session is gone or `timeout` passed.
+    /// Adapters are closed last (their pending requests fail).
+    public func shutdown(timeout: TimeAmount) async {
+        self.beginShutdown()
+        await self.engine.shutdown(timeout: timeout)
+        for namespace in self.allNamespaces { namespace.adapter.close() }
+    }
+
+    /// The first half of ``shutdown(timeout:)``: every socket leaves with `server shutting down` and every
+    /// session is closed (WebSockets with 1001); returns at once. Adapters stay open.
+    public func beginShutdown() {
+        for session in self.engine.sessions {
+            session.eventLoop.execute {
+                (session.handler as? SocketIOClientConnection)?.closeOnEventLoop(.serverShuttingDown)
+                session.close(goingAway: true)
+            }
+        }
+    }
+
+    /// Disconnects every socket with `server shutting down` and closes every connection, without waiting.
     public func close() {
         for session in self.engine.sessions {
             session.eventLoop.execute {

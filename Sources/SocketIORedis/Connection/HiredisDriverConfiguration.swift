@@ -1,0 +1,65 @@
+import NIOCore
+
+/// Timeouts and limits of a ``HiredisPubSubDriver``.
+public struct HiredisDriverConfiguration: Sendable, Hashable {
+    /// Deadline of one connect attempt: TCP connect, AUTH, SELECT, PING and re-subscribing, on both
+    /// connections.
+    public var connectTimeout: TimeAmount
+    /// Delays between connect attempts.
+    public var reconnectBackoff: RedisReconnectBackoff
+    /// Time between health checks (a PING on each connection) while connected.
+    public var healthCheckInterval: TimeAmount
+    /// How long a health-check PING may go unanswered before the link counts as dead and reconnects.
+    public var healthCheckTimeout: TimeAmount
+    /// Bound of the publishes waiting for the link: queued while disconnected, or written and not yet
+    /// acknowledged while connected. Beyond it, publishes are dropped and counted.
+    public var maxQueuedPublishes: Int
+
+    /// A configuration; the defaults suit a Redis on the same network.
+    public init(
+        connectTimeout: TimeAmount = .seconds(5),
+        reconnectBackoff: RedisReconnectBackoff = .init(),
+        healthCheckInterval: TimeAmount = .seconds(5),
+        healthCheckTimeout: TimeAmount = .seconds(3),
+        maxQueuedPublishes: Int = 10_000
+    ) {
+        precondition(connectTimeout > .zero, "connectTimeout must be positive")
+        precondition(healthCheckInterval > .zero, "healthCheckInterval must be positive")
+        precondition(healthCheckTimeout > .zero, "healthCheckTimeout must be positive")
+        precondition(maxQueuedPublishes >= 0, "maxQueuedPublishes must not be negative")
+        self.connectTimeout = connectTimeout
+        self.reconnectBackoff = reconnectBackoff
+        self.healthCheckInterval = healthCheckInterval
+        self.healthCheckTimeout = healthCheckTimeout
+        self.maxQueuedPublishes = maxQueuedPublishes
+    }
+}
+
+/// Exponential backoff with jitter: attempt *n* (0-based) waits `min(maximum, initial · 2ⁿ)` scaled by
+/// a random factor in `[1 - jitter, 1]`, so many nodes that lost the same Redis do not reconnect in step.
+public struct RedisReconnectBackoff: Sendable, Hashable {
+    /// The delay before the first retry (before jitter).
+    public var initial: TimeAmount
+    /// The largest delay (before jitter).
+    public var maximum: TimeAmount
+    /// The share of a delay that is random, from 0 (none) to 1.
+    public var jitter: Double
+
+    /// A backoff; by default 50 ms doubling to 5 s, up to half of each delay random.
+    public init(initial: TimeAmount = .milliseconds(50), maximum: TimeAmount = .seconds(5), jitter: Double = 0.5) {
+        precondition(initial > .zero && maximum >= initial, "need 0 < initial <= maximum")
+        precondition((0...1).contains(jitter), "jitter must be within 0...1")
+        self.initial = initial
+        self.maximum = maximum
+        self.jitter = jitter
+    }
+
+    /// The delay before retry number `attempt` (0-based); `random` in `0...1` picks the jitter.
+    public func delay(attempt: Int, random: Double) -> TimeAmount {
+        let shift = min(max(attempt, 0), 40)
+        let (scaled, overflow) = self.initial.nanoseconds.multipliedReportingOverflow(by: Int64(1) << shift)
+        let base = overflow ? self.maximum.nanoseconds : min(scaled, self.maximum.nanoseconds)
+        let factor = 1 - self.jitter * min(max(random, 0), 1)
+        return .nanoseconds(Int64((Double(base) * factor).rounded()))
+    }
+}

@@ -1,0 +1,204 @@
+import Logging
+import NIOCore
+
+extension HiredisDriverCore {
+    // MARK: Publish
+
+    func publish(_ payload: ByteBuffer, to channel: String, sharded: Bool) {
+        let publish = RedisQueuedPublish(payload: payload, channel: channel, sharded: sharded)
+        switch self.machine.state {
+        case .connected:
+            guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes else {
+                self.drop(publish, reason: "too many unacknowledged publishes")
+                return
+            }
+            self.write(publish, on: command, flush: true)
+        case .idle, .connecting, .waiting:
+            if !self.queue.append(publish) {
+                self.drop(publish, reason: "outgoing queue full while disconnected")
+            }
+        case .closing, .closed:
+            self.drop(publish, reason: "driver closed")
+        }
+    }
+
+    /// Writes a publish; its acknowledgement is checked for an error reply and, while closing, for the
+    /// end of the drain.
+    func write(_ publish: RedisQueuedPublish, on command: RedisConnectionHandler, flush: Bool) {
+        self.statistics.published.wrappingIncrement(ordering: .relaxed)
+        command.send(.publish(publish.payload, to: publish.channel, sharded: publish.sharded), flush: flush) { [weak self] result in
+            guard let self else { return }
+            if case .success(.error(let message)) = result {
+                self.logger.warning(
+                    "Redis refused a publish",
+                    metadata: ["redis.channel": "\(publish.channel)", "redis.error": "\(message)"]
+                )
+            }
+            self.checkDrained()
+        }
+    }
+
+    private func drop(_ publish: RedisQueuedPublish, reason: String) {
+        let dropped = self.statistics.dropped.wrappingIncrementThenLoad(ordering: .relaxed)
+        // One line per power of two keeps a long outage from flooding the log.
+        if dropped & (dropped - 1) == 0 {
+            self.logger.warning(
+                "Redis publish dropped",
+                metadata: ["redis.reason": "\(reason)", "redis.channel": "\(publish.channel)", "redis.droppedTotal": "\(dropped)"]
+            )
+        }
+    }
+
+    // MARK: Subscribe
+
+    func subscribe(
+        _ key: RedisSubscriptionKey,
+        timeout: TimeAmount,
+        handler: @escaping RedisMessageHandler,
+        promise: EventLoopPromise<Void>
+    ) {
+        switch self.machine.state {
+        case .closing, .closed:
+            promise.fail(RedisDriverError.closed)
+            return
+        case .idle, .connecting, .connected, .waiting:
+            break
+        }
+        switch self.subscriptions.add(key, handler: handler) {
+        case .replacedConfirmed:
+            promise.succeed()
+        case .replacedPending:
+            self.addWaiter(promise, for: key, timeout: timeout)
+        case .added(let token):
+            self.addWaiter(promise, for: key, timeout: timeout)
+            // Without a started subscriber connection, the next handshake issues it.
+            if let link = self.link, link.subscriberStarted {
+                self.issueSubscribe(key, token: token, on: link.subscriber, flush: true, whenAnswered: nil)
+            }
+        }
+    }
+
+    /// Sends the SUBSCRIBE of one registry entry; the reply confirms it (resuming its waiters) or, as an
+    /// error, removes it (failing them). `whenAnswered` runs after either.
+    func issueSubscribe(
+        _ key: RedisSubscriptionKey,
+        token: UInt64,
+        on subscriber: RedisConnectionHandler,
+        flush: Bool,
+        whenAnswered: (() -> Void)?
+    ) {
+        subscriber.send(.subscribe(key.name, kind: key.kind), flush: flush) { [weak self] result in
+            guard let self, case .success(let reply) = result else {
+                // The connection ended first; the next link re-issues the subscription.
+                return
+            }
+            if let message = reply.errorMessage {
+                self.logger.error(
+                    "Redis refused a subscription",
+                    metadata: ["redis.subscription": "\(key.name)", "redis.kind": "\(key.kind.rawValue)", "redis.error": "\(message)"]
+                )
+                for id in self.subscriptions.remove(key, token: token) ?? [] {
+                    self.resumeWaiter(id, with: .failure(RedisDriverError.serverError(message)))
+                }
+            } else if reply.elements?.first?.string == key.kind.subscribeConfirmation {
+                for id in self.subscriptions.confirm(key, token: token) {
+                    self.resumeWaiter(id, with: .success(()))
+                }
+            } else {
+                self.logger.error("Unexpected reply to a subscribe", metadata: ["redis.reply": "\(reply)"])
+                for id in self.subscriptions.remove(key, token: token) ?? [] {
+                    self.resumeWaiter(id, with: .failure(RedisDriverError.unexpectedReply("\(reply)")))
+                }
+            }
+            whenAnswered?()
+        }
+    }
+
+    func unsubscribe(_ key: RedisSubscriptionKey) {
+        guard let waiters = self.subscriptions.remove(key) else { return }
+        for id in waiters {
+            self.resumeWaiter(id, with: .failure(RedisDriverError.unexpectedReply("unsubscribed before Redis confirmed the subscription")))
+        }
+        if let link = self.link, link.subscriberStarted {
+            link.subscriber.send(.unsubscribe(key.name, kind: key.kind)) { _ in }
+        }
+    }
+
+    // MARK: Pushes
+
+    /// A push from the subscriber connection: a message for a handler, or an unsolicited `sunsubscribe`.
+    func handlePush(_ push: RESPValue) {
+        guard let elements = push.elements, let type = elements.first?.string else {
+            self.logger.debug("Ignoring unexpected Redis push", metadata: ["redis.push": "\(push)"])
+            return
+        }
+        switch (type, elements.count) {
+        case ("message", 3):
+            self.deliver(kind: .channel, subscription: elements[1], channel: elements[1], payload: elements[2])
+        case ("pmessage", 4):
+            self.deliver(kind: .pattern, subscription: elements[1], channel: elements[2], payload: elements[3])
+        case ("smessage", 3):
+            self.deliver(kind: .sharded, subscription: elements[1], channel: elements[1], payload: elements[2])
+        case ("sunsubscribe", 3):
+            // Redis drops shard subscriptions whose slot moved to another node; ask again.
+            guard let name = elements[1].string, let link = self.link, link.subscriberStarted else { return }
+            let key = RedisSubscriptionKey(kind: .sharded, name: name)
+            guard let token = self.subscriptions.entries[key]?.token else { return }
+            self.logger.info("Redis dropped a shard subscription; re-issuing it", metadata: ["redis.subscription": "\(name)"])
+            self.issueSubscribe(key, token: token, on: link.subscriber, flush: true, whenAnswered: nil)
+        default:
+            self.logger.debug("Ignoring unexpected Redis push", metadata: ["redis.push": "\(push)"])
+        }
+    }
+
+    private func deliver(kind: RedisSubscriptionKind, subscription: RESPValue, channel: RESPValue, payload: RESPValue) {
+        guard let name = subscription.string, let channel = channel.string, case .bulkString(.some(let bytes)) = payload else {
+            self.logger.debug("Ignoring malformed Redis message", metadata: ["redis.kind": "\(kind.rawValue)"])
+            return
+        }
+        // A message may still arrive between UNSUBSCRIBE and its confirmation: no handler, no delivery.
+        guard let handler = self.subscriptions.handler(for: RedisSubscriptionKey(kind: kind, name: name)) else { return }
+        self.statistics.received.wrappingIncrement(ordering: .relaxed)
+        handler(RedisPubSubMessage(kind: kind, subscription: name, channel: channel, payload: bytes))
+    }
+
+    // MARK: Requests
+
+    func subscriberCount(of channel: String, sharded: Bool, timeout: TimeAmount, promise: EventLoopPromise<Int>) {
+        switch self.machine.state {
+        case .closing, .closed:
+            promise.fail(RedisDriverError.closed)
+            return
+        case .idle, .connecting, .waiting:
+            promise.fail(RedisDriverError.notConnected)
+            return
+        case .connected:
+            break
+        }
+        guard let command = self.link?.command else {
+            promise.fail(RedisDriverError.notConnected)
+            return
+        }
+        var answered = false
+        let timer = self.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            guard !answered else { return }
+            answered = true
+            promise.fail(RedisDriverError.timeout)
+        }
+        command.send(.subscriberCount(of: channel, sharded: sharded)) { result in
+            guard !answered else { return }
+            answered = true
+            timer.cancel()
+            switch result {
+            case .success(.array(.some(let pair))) where pair.count == 2 && pair[1].integer != nil:
+                promise.succeed(Int(pair[1].integer!))
+            case .success(.error(let message)):
+                promise.fail(RedisDriverError.serverError(message))
+            case .success(let other):
+                promise.fail(RedisDriverError.unexpectedReply("\(other)"))
+            case .failure(let error):
+                promise.fail(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Logging
+import NIOCore
+
+/// The mutable heart of a ``HiredisPubSubDriver``, confined to the driver's event loop (the driver holds
+/// it in a `NIOLoopBoundBox` and hops there for every call). It feeds events to
+/// ``HiredisDriverStateMachine`` and performs the actions it returns; this file holds the lifecycle,
+/// `+Connect` the connections and health checks, `+PubSub` the publish/subscribe operations.
+final class HiredisDriverCore {
+    /// A `subscribe` call waiting for Redis' confirmation.
+    struct SubscribeWaiter {
+        var promise: EventLoopPromise<Void>
+        var timer: Scheduled<Void>
+    }
+
+    let eventLoop: any EventLoop
+    let url: RedisURL
+    let configuration: HiredisDriverConfiguration
+    let logger: Logger
+    let statistics: RedisDriverStatistics
+    /// Publishes a new public state to the driver's lock-protected copy and its observer.
+    private let stateDidChange: @Sendable (RedisConnectionState) -> Void
+
+    var machine: HiredisDriverStateMachine
+    var subscriptions = RedisSubscriptionRegistry()
+    var queue: RedisPublishQueue
+    /// The link of the current generation (connecting, connected or closing).
+    var link: HiredisDriverLink?
+    var subscribeWaiters: [UInt64: SubscribeWaiter] = [:]
+    private var lastWaiterID: UInt64 = 0
+    private var retryTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
+    private var closeWaiters: [EventLoopPromise<Void>] = []
+    private var closeCompleted = false
+    private var reportedState: RedisConnectionState
+
+    init(
+        eventLoop: any EventLoop,
+        url: RedisURL,
+        configuration: HiredisDriverConfiguration,
+        logger: Logger,
+        statistics: RedisDriverStatistics,
+        stateDidChange: @escaping @Sendable (RedisConnectionState) -> Void
+    ) {
+        self.eventLoop = eventLoop
+        self.url = url
+        self.configuration = configuration
+        self.logger = logger
+        self.statistics = statistics
+        self.stateDidChange = stateDidChange
+        self.machine = HiredisDriverStateMachine(backoff: configuration.reconnectBackoff)
+        self.queue = RedisPublishQueue(capacity: configuration.maxQueuedPublishes)
+        self.reportedState = self.machine.publicState
+    }
+
+    // MARK: Lifecycle
+
+    func start() {
+        self.perform(self.machine.start())
+    }
+
+    func close(timeout: TimeAmount, promise: EventLoopPromise<Void>) {
+        if self.closeCompleted {
+            promise.succeed()
+            return
+        }
+        self.closeWaiters.append(promise)
+        let action = self.machine.close()
+        if case .drain = action {
+            self.closeTimer = self.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+                guard let self else { return }
+                if let pending = self.link?.command.pendingReplyCount, pending > 0 {
+                    self.logger.warning("Redis driver closing with unacknowledged publishes", metadata: ["redis.pending": "\(pending)"])
+                }
+                self.perform(self.machine.drained())
+            }
+        }
+        self.perform(action)
+    }
+
+    /// The link of `generation` failed; `reason` is for the log.
+    func linkFailed(generation: UInt64, reason: String) {
+        guard self.machine.currentGeneration == generation else { return }
+        let wasConnected = self.machine.isConnected
+        let action = self.machine.linkFailed(generation: generation, random: Double.random(in: 0...1))
+        if case .retry(_, let delay) = action {
+            let message: Logger.Message = wasConnected ? "Redis link lost; reconnecting" : "Redis connect attempt failed; retrying"
+            self.logger.warning(message, metadata: ["redis.reason": "\(reason)", "redis.retryIn": "\(delay.nanoseconds / 1_000_000) ms"])
+        }
+        self.perform(action)
+    }
+
+    /// Both handshakes of `generation` finished.
+    func linkReady(generation: UInt64) {
+        self.perform(self.machine.linkReady(generation: generation))
+    }
+
+    func perform(_ action: HiredisDriverStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .connect(let generation):
+            self.openLink(generation: generation)
+        case .becameConnected(let generation, let isReconnect):
+            self.becameConnected(generation: generation, isReconnect: isReconnect)
+        case .retry(let generation, let delay):
+            if let link = self.link, link.generation == generation {
+                self.link = nil
+                _ = link.tearDown()
+            }
+            self.subscriptions.resetConfirmations()
+            self.retryTimer = self.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+                guard let self else { return }
+                self.retryTimer = nil
+                self.perform(self.machine.retryTimerFired())
+            }
+        case .drain:
+            self.link?.timer?.cancel()
+            self.link?.timer = nil
+            if (self.link?.command.pendingReplyCount ?? 0) == 0 {
+                self.perform(self.machine.drained())
+            }
+        case .finishClose:
+            self.finishClose()
+        }
+        self.reportStateIfChanged()
+    }
+
+    private func becameConnected(generation: UInt64, isReconnect: Bool) {
+        guard let link = self.link, link.generation == generation else {
+            preconditionFailure("connected generation \(generation) without its link")
+        }
+        link.timer?.cancel()
+        link.timer = nil
+        if isReconnect {
+            self.statistics.reconnects.wrappingIncrement(ordering: .relaxed)
+        }
+        let queued = self.queue.removeAll()
+        for publish in queued {
+            self.write(publish, on: link.command, flush: false)
+        }
+        link.command.flush()
+        self.logger.info(
+            isReconnect ? "Redis link re-established" : "Redis link established",
+            metadata: ["redis.subscriptions": "\(self.subscriptions.entries.count)", "redis.flushedPublishes": "\(queued.count)"]
+        )
+        self.scheduleHealthCheck(link)
+    }
+
+    /// Called after every publish acknowledgement while closing.
+    func checkDrained() {
+        guard case .closing = self.machine.state, (self.link?.command.pendingReplyCount ?? 0) == 0 else { return }
+        self.perform(self.machine.drained())
+    }
+
+    private func finishClose() {
+        self.retryTimer?.cancel()
+        self.retryTimer = nil
+        self.closeTimer?.cancel()
+        self.closeTimer = nil
+        let closing = self.link?.tearDown() ?? []
+        self.link = nil
+        let dropped = self.queue.removeAll().count
+        if dropped > 0 {
+            self.statistics.dropped.wrappingIncrement(by: dropped, ordering: .relaxed)
+            self.logger.warning("Redis driver closed with queued publishes; dropped", metadata: ["redis.dropped": "\(dropped)"])
+        }
+        for id in self.subscriptions.removeAll() {
+            self.resumeWaiter(id, with: .failure(RedisDriverError.closed))
+        }
+        EventLoopFuture.andAllComplete(closing, on: self.eventLoop).assumeIsolated().whenComplete { [weak self] _ in
+            guard let self else { return }
+            self.closeCompleted = true
+            let waiters = self.closeWaiters
+            self.closeWaiters = []
+            for waiter in waiters {
+                waiter.succeed()
+            }
+        }
+    }
+
+    private func reportStateIfChanged() {
+        let state = self.machine.publicState
+        guard state != self.reportedState else { return }
+        self.reportedState = state
+        self.logger.debug("Redis driver state changed", metadata: ["redis.state": "\(state.rawValue)"])
+        self.stateDidChange(state)
+    }
+
+    // MARK: Subscribe waiters
+
+    /// Registers a `subscribe` call waiting on `key`, failing it with `.timeout` after `timeout`.
+    func addWaiter(_ promise: EventLoopPromise<Void>, for key: RedisSubscriptionKey, timeout: TimeAmount) {
+        self.lastWaiterID += 1
+        let id = self.lastWaiterID
+        let timer = self.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+            guard let self else { return }
+            self.subscriptions.removeWaiter(id, from: key)
+            self.resumeWaiter(id, with: .failure(RedisDriverError.timeout))
+        }
+        self.subscriptions.addWaiter(id, to: key)
+        self.subscribeWaiters[id] = SubscribeWaiter(promise: promise, timer: timer)
+    }
+
+    /// Completes a waiting `subscribe` call.
+    func resumeWaiter(_ id: UInt64, with result: Result<Void, Error>) {
+        guard let waiter = self.subscribeWaiters.removeValue(forKey: id) else { return }
+        waiter.timer.cancel()
+        waiter.promise.completeWith(result)
+    }
+}
+
+@available(*, unavailable)
+extension HiredisDriverCore: Sendable {}

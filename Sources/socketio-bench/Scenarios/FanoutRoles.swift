@@ -1,0 +1,203 @@
+import NIOCore
+
+/// A fan-out receiver: joins the room, then counts `to-room` / `broadcast` deliveries and their latency
+/// (receive time minus the publisher's timestamp). One role per event loop, shared by its clients.
+final class ReceiverRole: BenchClientDelegate {
+    private let stats: LoopStats
+    private let joinBody: ByteBuffer
+    private var clients: [BenchClient] = []
+    /// Join acknowledgements received.
+    private(set) var joined = 0
+
+    /// A role whose clients join with `joinBody` (`["join","<room>"]`).
+    init(stats: LoopStats, joinBody: ByteBuffer) {
+        self.stats = stats
+        self.joinBody = joinBody
+    }
+
+    /// Asks every client of the loop to join the room.
+    func joinAll() {
+        let body = self.joinBody
+        for client in self.clients {
+            client.emit(ackSentAt: Clock.now()) { buffer in
+                var body = body
+                buffer.writeBuffer(&body)
+            }
+        }
+    }
+
+    /// Closes every client of this loop.
+    func closeAll() {
+        for client in self.clients { client.close() }
+        self.clients = []
+    }
+
+    func clientDidConnect(_ client: BenchClient) {
+        self.clients.append(client)
+    }
+
+    @inline(__always)
+    func client(_ client: BenchClient, didReceiveDeliveryStamped timestamp: UInt64?) {
+        guard let timestamp else { return self.stats.record(latency: nil) }
+        let now = Clock.sinceEpoch()
+        self.stats.record(latency: now >= timestamp ? now &- timestamp : 0)
+    }
+
+    func client(_ client: BenchClient, didReceiveAck id: Int, latency: UInt64?, length: Int) {
+        self.joined += 1
+    }
+
+    @inline(__always)
+    func clientDidFinishRead(_ client: BenchClient) {
+        self.stats.publish()
+    }
+
+    func client(_ client: BenchClient, didFail reason: String) {
+        self.stats.recordError("receiver \(client.index): \(reason)")
+        self.clients.removeAll { $0 === client }
+    }
+}
+
+/// The fan-out publisher: one client emitting stamped broadcasts, either as fast as the window allows
+/// (`max`) or at a fixed rate.
+///
+/// In `max` mode a broadcast is in flight from its emit until every receiver has it (judged from the
+/// delivery total of all loops) or, at the latest, until its acknowledgement; at most `window` are in
+/// flight. In fixed-rate mode each broadcast is stamped with its *intended* send time, so a publisher
+/// that falls behind shows up as latency (no coordinated omission); broadcasts are skipped, and counted,
+/// only when deliveries lag more than `maxLag` broadcasts behind.
+final class PublisherRole: BenchClientDelegate {
+    /// How the publisher paces itself.
+    enum Mode: Equatable {
+        case idle
+        case max
+        case rate(perSecond: Double)
+    }
+
+    private let body: StampedBody
+    private let shared: SharedCounter
+    private let receivers: Int
+    private let window: Int
+    private let maxLag: Int
+    private let eventLoop: any EventLoop
+    private var client: BenchClient?
+    private var mode: Mode = .idle
+    private var timer: Scheduled<Void>?
+    private var rateStart: UInt64 = 0
+    private var rateSent = 0
+    private var deliveredBase = 0
+    /// Broadcasts emitted since the role was created.
+    private(set) var sent = 0
+    /// Acknowledgements received.
+    private(set) var acked = 0
+    /// Fixed-rate broadcasts skipped because deliveries lagged too far behind.
+    private(set) var skipped = 0
+    /// Failures of the publisher's connection.
+    private(set) var failure: String?
+
+    init(body: StampedBody, shared: SharedCounter, receivers: Int, window: Int, maxLag: Int, eventLoop: any EventLoop) {
+        self.body = body
+        self.shared = shared
+        self.receivers = max(1, receivers)
+        self.window = window
+        self.maxLag = maxLag
+        self.eventLoop = eventLoop
+    }
+
+    /// Broadcasts emitted but not yet delivered to every receiver (as far as the shared total tells).
+    private var inFlight: Int {
+        self.sent - (self.shared.current - self.deliveredBase) / self.receivers
+    }
+
+    /// Starts publishing in `mode`.
+    func start(_ mode: Mode) {
+        self.stop()
+        if self.sent == 0 { self.deliveredBase = self.shared.current }
+        self.mode = mode
+        switch mode {
+        case .idle: break
+        case .max: self.pumpMax()
+        case .rate:
+            self.rateStart = Clock.now()
+            self.rateSent = 0
+            self.tick()
+        }
+    }
+
+    /// Stops publishing; outstanding broadcasts still complete.
+    func stop() {
+        self.mode = .idle
+        self.timer?.cancel()
+        self.timer = nil
+    }
+
+    /// Deliveries still missing for everything sent so far.
+    var undelivered: Int {
+        max(0, self.sent * self.receivers - (self.shared.current - self.deliveredBase))
+    }
+
+    /// Closes the publisher's connection.
+    func close() {
+        self.stop()
+        self.client?.close()
+    }
+
+    private func pumpMax() {
+        guard self.mode == .max, let client = self.client else { return }
+        while client.outstandingAcks < self.window, self.inFlight < self.window {
+            guard self.emit(stamp: Clock.sinceEpoch(), on: client) else { break }
+        }
+        if self.inFlight >= self.window, self.timer == nil {
+            // Waiting for deliveries on other loops: look again shortly.
+            self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(100)) {
+                self.timer = nil
+                self.pumpMax()
+            }
+        }
+    }
+
+    private func tick() {
+        guard case .rate(let perSecond) = self.mode, let client = self.client else { return }
+        let now = Clock.now()
+        let interval = 1e9 / perSecond
+        let due = Int(Double(now &- self.rateStart) / interval) + 1
+        while self.rateSent < due {
+            if self.inFlight > self.maxLag {
+                self.skipped += due - self.rateSent
+                self.rateSent = due
+                break
+            }
+            let intended = self.rateStart &+ UInt64(Double(self.rateSent) * interval)
+            if !self.emit(stamp: intended &- Clock.epoch, on: client) { self.skipped += 1 }
+            self.rateSent += 1
+        }
+        let nextIntended = self.rateStart &+ UInt64(Double(self.rateSent) * interval)
+        let next = max(nextIntended, Clock.now() &+ 1_000_000)  // at most one wake-up per millisecond
+        self.timer = self.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(next)) {
+            self.timer = nil
+            self.tick()
+        }
+    }
+
+    @inline(__always)
+    private func emit(stamp: UInt64, on client: BenchClient) -> Bool {
+        let body = self.body
+        guard client.emit(ackSentAt: Clock.now(), body: { body.write(timestamp: stamp, into: &$0) }) != nil else { return false }
+        self.sent += 1
+        return true
+    }
+
+    func clientDidConnect(_ client: BenchClient) {
+        self.client = client
+    }
+
+    func client(_ client: BenchClient, didReceiveAck id: Int, latency: UInt64?, length: Int) {
+        self.acked += 1
+        if self.mode == .max { self.pumpMax() }
+    }
+
+    func client(_ client: BenchClient, didFail reason: String) {
+        self.failure = reason
+        self.stop()
+    }
+}

@@ -1,1 +1,0 @@
-print("socketio-bench: not built yet")

@@ -1,0 +1,110 @@
+import ArgumentParser
+import EngineIO
+import Logging
+import NIOCore
+import SocketIO
+
+/// Everything the node runs with, resolved from flags, `SOCKETIO_*` variables and defaults (in that
+/// order) and checked. Defaults equal the reference server's.
+struct NodeConfiguration: Sendable {
+    var host: String
+    var port: Int
+    var nodeID: String
+    /// Where other nodes reach this one; nil when not given.
+    var advertise: (host: String, port: Int)?
+    /// nil: a single node on the in-memory adapter.
+    var redis: RedisEndpoint?
+    var adapterMode: RedisAdapterMode
+    var keyPrefix: String
+    /// Empty: no CORS headers. `*` allows any origin.
+    var corsOrigins: [String]
+    var pingInterval: TimeAmount
+    var pingTimeout: TimeAmount
+    var maxHTTPBufferSize: Int
+    var connectTimeout: TimeAmount
+    var logLevel: Logger.Level
+    var clientScriptPath: String?
+    var benchHandlers: Bool
+    var shutdownTimeout: TimeAmount
+    var shutdownDelay: TimeAmount
+    /// Settings that were accepted but do nothing, to log at startup.
+    var warnings: [String] = []
+
+    /// Resolves `options`, falling back to `environment`, then to the defaults.
+    init(options: NodeOptions, environment: [String: String]) throws {
+        let reader = SettingReader(environment: environment)
+        self.host = try reader.read(.host, flag: options.host, default: "127.0.0.1", SettingParser.host)
+        self.port = try reader.read(.port, flag: options.port, default: 3000, SettingParser.port)
+        self.nodeID = try reader.read(.nodeID, flag: options.nodeID, default: Self.randomNodeID(), SettingParser.nodeID)
+        self.advertise = try reader.read(.advertise, flag: options.advertise, default: nil) { try SettingParser.hostAndPort($0) }
+        self.redis = try reader.read(.redis, flag: options.redis, default: nil) { try RedisEndpoint.parse($0) }
+        self.adapterMode = try reader.read(.adapter, flag: options.adapter, default: .classic, SettingParser.adapterMode)
+        self.keyPrefix = try reader.read(.keyPrefix, flag: options.keyPrefix, default: "socket.io", SettingParser.keyPrefix)
+        if options.corsOrigin.isEmpty {
+            self.corsOrigins = try reader.read(.corsOrigin, flag: nil, default: [], SettingParser.origins)
+        } else {
+            self.corsOrigins = try options.corsOrigin.map { origin in
+                try reader.read(.corsOrigin, flag: origin, default: origin, SettingParser.origin)
+            }
+        }
+        self.pingInterval = try reader.read(.pingInterval, flag: options.pingInterval, default: .milliseconds(25_000), SettingParser.milliseconds)
+        self.pingTimeout = try reader.read(.pingTimeout, flag: options.pingTimeout, default: .milliseconds(20_000), SettingParser.milliseconds)
+        self.maxHTTPBufferSize = try reader.read(.maxHTTPBufferSize, flag: options.maxHTTPBufferSize, default: 1_000_000) {
+            try SettingParser.integer($0, in: 1...1_073_741_824)
+        }
+        self.connectTimeout = try reader.read(
+            .connectTimeout,
+            flag: options.connectTimeout,
+            default: .milliseconds(45_000),
+            SettingParser.milliseconds
+        )
+        self.logLevel = try reader.read(.logLevel, flag: options.logLevel, default: .info, SettingParser.logLevel)
+        self.clientScriptPath = try reader.read(.clientScript, flag: options.clientScript, default: nil) { try SettingParser.path($0) }
+        self.benchHandlers = try reader.read(
+            .benchHandlers,
+            flag: options.benchHandlers.map { $0 ? "true" : "false" },
+            default: false,
+            SettingParser.boolean
+        )
+        self.shutdownTimeout = try reader.read(.shutdownTimeout, flag: options.shutdownTimeout, default: .seconds(10)) {
+            try SettingParser.duration($0)
+        }
+        self.shutdownDelay = try reader.read(.shutdownDelay, flag: options.shutdownDelay, default: .zero) {
+            try SettingParser.duration($0, allowZero: true)
+        }
+        guard self.shutdownDelay < self.shutdownTimeout else {
+            throw ValidationError("--shutdown-delay (\(Self.format(self.shutdownDelay))) must be shorter than --shutdown-timeout (\(Self.format(self.shutdownTimeout)))")
+        }
+        if self.redis == nil {
+            let redisOnly = [(NodeSetting.adapter, options.adapter), (.keyPrefix, options.keyPrefix)]
+            for (setting, flag) in redisOnly where reader.raw(setting, flag: flag) != nil {
+                self.warnings.append("\(setting.flag) has no effect without --redis (one node on the in-memory adapter)")
+            }
+        }
+    }
+
+    /// The Socket.IO server options these settings make, with `adapterFactory` for every namespace.
+    func serverConfiguration(adapterFactory: @escaping SocketIOAdapterFactory) -> SocketIOServerConfiguration {
+        var engine = EngineServerConfiguration(path: "/socket.io/")
+        engine.timing.pingInterval = self.pingInterval
+        engine.timing.pingTimeout = self.pingTimeout
+        engine.maxHTTPBufferSize = self.maxHTTPBufferSize
+        if !self.corsOrigins.isEmpty {
+            engine.cors = EngineCORSPolicy(origins: self.corsOrigins.contains("*") ? .any : .list(self.corsOrigins))
+        }
+        return SocketIOServerConfiguration(engine: engine, connectTimeout: self.connectTimeout, adapterFactory: adapterFactory)
+    }
+
+    /// 6 lowercase letters and digits.
+    static func randomNodeID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<6).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+
+    /// `10s`, `250ms`.
+    static func format(_ amount: TimeAmount) -> String {
+        let milliseconds = amount.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+
+/// The command line as typed. Values stay strings here: ``NodeConfiguration`` parses flags and
+/// `SOCKETIO_*` environment variables with the same code, so both give the same error wording.
+struct NodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(NodeSetting.host.help("Address to listen on; containers use 0.0.0.0."), valueName: "address"))
+    var host: String?
+
+    @Option(help: ArgumentHelp(NodeSetting.port.help("TCP port to listen on."), valueName: "port"))
+    var port: String?
+
+    @Option(
+        name: .customLong("node-id"),
+        help: ArgumentHelp(NodeSetting.nodeID.help("This node's name in logs, metrics and the demo page."), valueName: "id")
+    )
+    var nodeID: String?
+
+    @Option(
+        help: ArgumentHelp(NodeSetting.advertise.help("Address other nodes reach this one at."), valueName: "host:port")
+    )
+    var advertise: String?
+
+    @Option(
+        help: ArgumentHelp(NodeSetting.redis.help("Redis URL (redis://[user:password@]host[:port][/db])."), valueName: "url")
+    )
+    var redis: String?
+
+    @Option(help: ArgumentHelp(NodeSetting.adapter.help("Redis adapter mode: classic or sharded."), valueName: "mode"))
+    var adapter: String?
+
+    @Option(
+        name: .customLong("key-prefix"),
+        help: ArgumentHelp(NodeSetting.keyPrefix.help("Prefix of the Redis channels."), valueName: "prefix")
+    )
+    var keyPrefix: String?
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help: ArgumentHelp(
+            NodeSetting.corsOrigin.help("Allowed browser origin, repeatable; * allows any. The variable takes a comma-separated list."),
+            valueName: "origin"
+        )
+    )
+    var corsOrigin: [String] = []
+
+    @Option(
+        name: .customLong("ping-interval"),
+        help: ArgumentHelp(NodeSetting.pingInterval.help("Milliseconds between server pings."), valueName: "ms")
+    )
+    var pingInterval: String?
+
+    @Option(
+        name: .customLong("ping-timeout"),
+        help: ArgumentHelp(NodeSetting.pingTimeout.help("Milliseconds a client has to answer a ping."), valueName: "ms")
+    )
+    var pingTimeout: String?
+
+    @Option(
+        name: .customLong("max-http-buffer-size"),
+        help: ArgumentHelp(NodeSetting.maxHTTPBufferSize.help("Largest message or POST body accepted, in bytes."), valueName: "bytes")
+    )
+    var maxHTTPBufferSize: String?
+
+    @Option(
+        name: .customLong("connect-timeout"),
+        help: ArgumentHelp(NodeSetting.connectTimeout.help("Milliseconds a client has to join a namespace."), valueName: "ms")
+    )
+    var connectTimeout: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            NodeSetting.logLevel.help("trace, debug, info, notice, warning, error or critical."),
+            valueName: "level"
+        )
+    )
+    var logLevel: String?
+
+    @Option(
+        name: .customLong("client-script"),
+        help: ArgumentHelp(
+            NodeSetting.clientScript.help("Serve this local socket.io client at /socket.io.min.js and use it in the demo page."),
+            valueName: "path"
+        )
+    )
+    var clientScript: String?
+
+    @Flag(
+        name: .customLong("bench-handlers"),
+        inversion: .prefixedNo,
+        help: ArgumentHelp(NodeSetting.benchHandlers.help("Install the echo, join, broadcast and to-room handlers on / for socketio-bench."))
+    )
+    var benchHandlers: Bool?
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: ArgumentHelp(
+            NodeSetting.shutdownTimeout.help("Longest graceful shutdown, e.g. 10s or 2500ms (a bare number is seconds)."),
+            valueName: "duration"
+        )
+    )
+    var shutdownTimeout: String?
+
+    @Option(
+        name: .customLong("shutdown-delay"),
+        help: ArgumentHelp(
+            NodeSetting.shutdownDelay.help(
+                "On shutdown, answer /readyz with 503 this long before closing the listener, so balancers stop routing here first."
+            ),
+            valueName: "duration"
+        )
+    )
+    var shutdownDelay: String?
+}

@@ -1,0 +1,58 @@
+/// One setting of the node: its command-line flag, its environment variable and the default the
+/// help shows. The flag wins over the environment variable; an empty environment variable counts as
+/// unset (so `SOCKETIO_REDIS=` in a compose file means "no Redis").
+enum NodeSetting: String, CaseIterable, Sendable {
+    case host
+    case port
+    case nodeID = "node-id"
+    case advertise
+    case redis
+    case adapter
+    case keyPrefix = "key-prefix"
+    case corsOrigin = "cors-origin"
+    case pingInterval = "ping-interval"
+    case pingTimeout = "ping-timeout"
+    case maxHTTPBufferSize = "max-http-buffer-size"
+    case connectTimeout = "connect-timeout"
+    case logLevel = "log-level"
+    case clientScript = "client-script"
+    case benchHandlers = "bench-handlers"
+    case shutdownTimeout = "shutdown-timeout"
+    case shutdownDelay = "shutdown-delay"
+
+    /// `--port`.
+    var flag: String { "--" + self.rawValue }
+
+    /// `SOCKETIO_PORT`.
+    var environmentVariable: String {
+        "SOCKETIO_" + String(self.rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    /// The default as the help shows it.
+    var defaultDescription: String {
+        switch self {
+        case .host: return "127.0.0.1"
+        case .port: return "3000"
+        case .nodeID: return "6 random characters"
+        case .advertise: return "none"
+        case .redis: return "none: one node on the in-memory adapter"
+        case .adapter: return "classic"
+        case .keyPrefix: return "socket.io"
+        case .corsOrigin: return "none: no CORS headers"
+        case .pingInterval: return "25000"
+        case .pingTimeout: return "20000"
+        case .maxHTTPBufferSize: return "1000000"
+        case .connectTimeout: return "45000"
+        case .logLevel: return "info"
+        case .clientScript: return "none: the page loads socket.io 4.8.1 from cdn.socket.io"
+        case .benchHandlers: return "off"
+        case .shutdownTimeout: return "10s"
+        case .shutdownDelay: return "0s"
+        }
+    }
+
+    /// Help text: what the setting does, then its environment variable and default.
+    func help(_ abstract: String) -> String {
+        "\(abstract) (env \(self.environmentVariable); default \(self.defaultDescription))"
+    }
+}

@@ -1,0 +1,84 @@
+import Logging
+import NIOCore
+import SocketIO
+import SocketIORedis
+
+// All of the node's Redis wiring lives in this file, behind `makeClusterAdapter`. Readiness, metrics and
+// shutdown only see `ClusterAdapter` and `RedisLink`, so wiring in the Redis adapter changes this file
+// and nothing else.
+
+/// The adapter every namespace gets, and the Redis link behind it when there is one.
+struct ClusterAdapter: Sendable {
+    /// Makes each namespace's adapter.
+    var factory: SocketIOAdapterFactory
+    /// The Redis link; nil on the in-memory adapter (a single node).
+    var redis: RedisLink?
+    /// A short name for logs and `socketio_node_info`: `memory`, `redis-classic`, `redis-sharded`.
+    var kind: String
+}
+
+/// What the rest of the node reads from, and does to, the connection to Redis.
+struct RedisLink: Sendable {
+    /// The link's state now (readiness and the `socketio_redis_state` gauge).
+    var state: @Sendable () -> RedisConnectionState
+    /// Publishes, receives, drops and reconnects (metrics).
+    var statistics: RedisDriverStatistics
+    /// Flushes what can be flushed within the timeout, then closes (the last step of a graceful shutdown).
+    var close: @Sendable (TimeAmount) async -> Void
+}
+
+/// Why the node cannot set up its adapter.
+struct ClusterAdapterError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The in-memory adapter without `--redis`; with it, the Redis adapter (classic or sharded) on a driver
+/// connected to `configuration.redis`.
+func makeClusterAdapter(
+    configuration: NodeConfiguration,
+    group: any EventLoopGroup,
+    logger: Logger
+) async throws -> ClusterAdapter {
+    guard let endpoint = configuration.redis else {
+        return ClusterAdapter(factory: InMemoryAdapter.factory, redis: nil, kind: "memory")
+    }
+    guard !endpoint.tls else {
+        throw ClusterAdapterError(description: "rediss:// (TLS) is not supported: the hiredis driver speaks plain RESP2 (--redis \(endpoint))")
+    }
+    let url = RedisURL(
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.username,
+        password: endpoint.password,
+        database: endpoint.database
+    )
+    var componentLogger = logger
+    componentLogger[metadataKey: "component"] = "redis"
+    let redisLogger = componentLogger
+    let driver = HiredisPubSubDriver(url: url, eventLoopGroup: group, logger: redisLogger)
+    driver.onStateChange = { state in
+        switch state {
+        case .connected: redisLogger.info("redis connected", metadata: ["redis": "\(endpoint)"])
+        case .reconnecting: redisLogger.warning("redis unreachable; serving local clients and retrying", metadata: ["redis": "\(endpoint)"])
+        case .connecting, .closed: break
+        }
+    }
+    // Start connecting and keep serving: an unreachable Redis at start is retried with backoff and
+    // reported by /readyz, never fatal.
+    driver.start()
+    let mode: RedisAdapterConfiguration.Mode
+    switch configuration.adapterMode {
+    case .classic: mode = .classic
+    case .sharded: mode = .sharded(.dynamic)
+    }
+    let adapterConfiguration = RedisAdapterConfiguration(keyPrefix: configuration.keyPrefix, mode: mode)
+    return ClusterAdapter(
+        factory: RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger),
+        redis: RedisLink(
+            state: { driver.state },
+            statistics: driver.statistics,
+            close: { timeout in await driver.close(timeout: timeout) }
+        ),
+        kind: "redis-\(configuration.adapterMode.rawValue)"
+    )
+}

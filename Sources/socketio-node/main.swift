@@ -1,1 +1,0 @@
-print("socketio-node: not built yet")
