@@ -25,18 +25,24 @@ public final class NodeDirectory: Sendable {
         self.logger = logger
     }
 
-    /// Registers now and refreshes every third of the TTL until ``leave()``. A failed refresh (Redis
-    /// away) is retried at the next tick.
+    /// Registers now and refreshes every third of the TTL until ``leave()``. A failed registration (Redis
+    /// not reachable yet, or away) is retried every 250 ms.
     public func join() {
         let interval = TimeAmount.nanoseconds(max(self.ttl.nanoseconds / 3, 100_000_000))
         let task = Task { [self] in
+            var failures = 0
             while !Task.isCancelled {
+                var pause = interval
                 do {
                     try await self.store.register(tag: self.tag.value, address: self.advertisedAddress, ttl: self.ttl)
+                    if failures > 0 { self.logger.info("registered in the node directory", metadata: ["tag": "\(self.tag)"]) }
+                    failures = 0
                 } catch {
-                    self.logger.warning("node directory refresh failed", metadata: ["error": "\(error)"])
+                    if failures == 0 { self.logger.warning("node directory registration failed; retrying", metadata: ["error": "\(error)"]) }
+                    failures += 1
+                    pause = .milliseconds(250)
                 }
-                try? await Task.sleep(nanoseconds: UInt64(interval.nanoseconds))
+                try? await Task.sleep(nanoseconds: UInt64(pause.nanoseconds))
             }
         }
         self.refreshTask.withLockedValue { $0 = task }

@@ -1,8 +1,14 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EngineIO
 import Logging
 import NIOCore
 import SocketIO
+import SocketIOCluster
 
 /// Everything the node runs with, resolved from flags, `SOCKETIO_*` variables and defaults (in that
 /// order) and checked. Defaults equal the reference server's.
@@ -83,9 +89,21 @@ struct NodeConfiguration: Sendable {
         }
     }
 
-    /// The Socket.IO server options these settings make, with `adapterFactory` for every namespace.
-    func serverConfiguration(adapterFactory: @escaping SocketIOAdapterFactory) -> SocketIOServerConfiguration {
+    /// The address other nodes forward this node's sessions to: `--advertise`, else `host:port` (with
+    /// the machine's host name when listening on every interface).
+    var advertisedAddress: String {
+        if let advertise = self.advertise { return "\(advertise.host):\(advertise.port)" }
+        let host = ["0.0.0.0", "::", "[::]"].contains(self.host) ? Self.machineHostName() : self.host
+        return "\(host):\(self.port)"
+    }
+
+    /// The Socket.IO server options these settings make, with `adapterFactory` for every namespace,
+    /// session ids that carry this node's routing tag, and `forwarder` for other nodes' sessions.
+    func serverConfiguration(adapterFactory: @escaping SocketIOAdapterFactory, forwarder: (any EngineRequestForwarder)? = nil) -> SocketIOServerConfiguration {
         var engine = EngineServerConfiguration(path: "/socket.io/")
+        let tag = NodeRoutingTag(nodeID: self.nodeID).value
+        engine.sessionIDGenerator = { SessionIDGenerator.make(prefix: tag) }
+        engine.forwarder = forwarder
         engine.timing.pingInterval = self.pingInterval
         engine.timing.pingTimeout = self.pingTimeout
         engine.maxHTTPBufferSize = self.maxHTTPBufferSize
@@ -93,6 +111,13 @@ struct NodeConfiguration: Sendable {
             engine.cors = EngineCORSPolicy(origins: self.corsOrigins.contains("*") ? .any : .list(self.corsOrigins))
         }
         return SocketIOServerConfiguration(engine: engine, connectTimeout: self.connectTimeout, adapterFactory: adapterFactory)
+    }
+
+    /// The machine's host name (what other containers of a compose network reach it by).
+    static func machineHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// 6 lowercase letters and digits.

@@ -16,7 +16,8 @@ import SocketIORedis
 ///   `rooms{namespace}` (rooms with local members, each socket's own room included, as the reference
 ///   counts them), `pending_acks{namespace}`, `node_ready`, `node_info{node,adapter}`, and with Redis
 ///   `redis_state{state}` (1 for the current state, 0 for the others);
-/// - counters: `engine_handshakes_total{transport}`, `engine_upgrades_total`,
+/// - counters: `forwarded_requests_total`, `forwarded_upgrades_total`, `forward_failures_total`
+///   (requests for sessions other nodes own), `engine_handshakes_total{transport}`, `engine_upgrades_total`,
 ///   `engine_packets_received_total`, `engine_packets_sent_total`, `engine_bytes_received_total`,
 ///   `engine_bytes_sent_total`, `engine_volatile_dropped_total`, `engine_errors_total{code,message}`,
 ///   `engine_payload_too_large_total`, `engine_closes_total{reason}`, `broadcasts_total`,
@@ -88,6 +89,9 @@ final class NodeMetricsCollector: Sendable {
             MirroredCounter("socketio_engine_bytes_sent_total", source: engine.bytesSent),
             MirroredCounter("socketio_engine_volatile_dropped_total", source: engine.volatileDropped),
             MirroredCounter("socketio_engine_payload_too_large_total", source: engine.payloadTooLarge),
+            MirroredCounter("socketio_forwarded_requests_total", source: engine.forwardedRequests),
+            MirroredCounter("socketio_forwarded_upgrades_total", source: engine.forwardedUpgrades),
+            MirroredCounter("socketio_forward_failures_total", source: engine.forwardFailures),
             MirroredCounter("socketio_broadcasts_total", source: io.statistics.broadcasts),
             MirroredCounter("socketio_connections_total", source: io.statistics.connections),
             MirroredCounter("socketio_connect_errors_total", source: io.statistics.connectErrors),

@@ -86,6 +86,12 @@ struct NodeOptions: ParsableArguments {
     var clientScript: String?
 
     @Flag(
+        name: .customLong("print-routing-tag"),
+        help: "Print the routing tag the node id gives (the first 4 characters of its session ids, for load balancer rules) and exit."
+    )
+    var printRoutingTag = false
+
+    @Flag(
         name: .customLong("bench-handlers"),
         inversion: .prefixedNo,
         help: ArgumentHelp(NodeSetting.benchHandlers.help("Install the echo, join, broadcast and to-room handlers on / for socketio-bench."))

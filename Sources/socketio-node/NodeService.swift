@@ -49,6 +49,7 @@ struct NodeService: Service, CustomStringConvertible {
             ]
         )
 
+        self.cluster.directory?.join()
         let trigger = ShutdownTrigger(listener: listener, delay: self.configuration.shutdownDelay, readiness: self.readiness, logger: self.logger)
         await withTaskCancellationOrGracefulShutdownHandler {
             try? await listener.closeFuture.get()
@@ -65,6 +66,10 @@ struct NodeService: Service, CustomStringConvertible {
 
     private func drain(deadline: NIODeadline) async {
         let engine = self.io.engine!
+        if let directory = self.cluster.directory {
+            self.logger.info("leaving the node directory")
+            await directory.leave(timeout: min(.seconds(1), deadline - .now()))
+        }
         self.logger.info("closing clients", metadata: ["sessions": "\(engine.sessionCount)"])
         self.io.beginShutdown()
         // Wait for the sessions to go. A polling session that had no GET parked stays in `closing` until

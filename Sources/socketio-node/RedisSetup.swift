@@ -1,6 +1,8 @@
+import EngineIO
 import Logging
 import NIOCore
 import SocketIO
+import SocketIOCluster
 import SocketIORedis
 
 // All of the node's Redis wiring lives in this file, behind `makeClusterAdapter`. Readiness, metrics and
@@ -15,6 +17,10 @@ struct ClusterAdapter: Sendable {
     var redis: RedisLink?
     /// A short name for logs and `socketio_node_info`: `memory`, `redis-classic`, `redis-sharded`.
     var kind: String
+    /// This node's entry in the node directory (with Redis only).
+    var directory: NodeDirectory? = nil
+    /// Forwards requests for other nodes' sessions (with Redis only).
+    var forwarder: ClusterRequestForwarder? = nil
 }
 
 /// What the rest of the node reads from, and does to, the connection to Redis.
@@ -72,6 +78,18 @@ func makeClusterAdapter(
     case .sharded: mode = .sharded(.dynamic)
     }
     let adapterConfiguration = RedisAdapterConfiguration(keyPrefix: configuration.keyPrefix, mode: mode)
+    let directory = NodeDirectory(
+        tag: NodeRoutingTag(nodeID: configuration.nodeID),
+        advertisedAddress: configuration.advertisedAddress,
+        store: RedisNodeDirectoryStore(redis: driver, keyPrefix: configuration.keyPrefix),
+        logger: redisLogger
+    )
+    let forwarder = ClusterRequestForwarder(
+        directory: directory,
+        nodeID: configuration.nodeID,
+        requestTimeout: configuration.pingInterval + configuration.pingTimeout + .seconds(5),
+        logger: redisLogger
+    )
     return ClusterAdapter(
         factory: RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger),
         redis: RedisLink(
@@ -79,6 +97,8 @@ func makeClusterAdapter(
             statistics: driver.statistics,
             close: { timeout in await driver.close(timeout: timeout) }
         ),
-        kind: "redis-\(configuration.adapterMode.rawValue)"
+        kind: "redis-\(configuration.adapterMode.rawValue)",
+        directory: directory,
+        forwarder: forwarder
     )
 }

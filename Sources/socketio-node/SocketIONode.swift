@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SocketIO
+import SocketIOCluster
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -32,6 +33,10 @@ struct SocketIONode: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try NodeConfiguration(options: self.options, environment: ProcessInfo.processInfo.environment)
+        if self.options.printRoutingTag {
+            print(NodeRoutingTag(nodeID: configuration.nodeID).value)
+            return
+        }
         LoggingSetup.bootstrap(level: configuration.logLevel, nodeID: configuration.nodeID)
         let logger = Logger(label: "socketio-node")
         for warning in configuration.warnings { logger.warning("\(warning)") }
@@ -43,7 +48,7 @@ struct SocketIONode: AsyncParsableCommand {
         let readiness = NodeReadiness(redisState: cluster.redis?.state)
         let routes = NodeRoutesBox()
         let io = SocketIOServer(
-            configuration: configuration.serverConfiguration(adapterFactory: cluster.factory),
+            configuration: configuration.serverConfiguration(adapterFactory: cluster.factory, forwarder: cluster.forwarder),
             eventLoopGroup: group,
             fallback: { request in routes.respond(to: request) }
         )

@@ -153,7 +153,7 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     }
 
     /// Runs `body` with the core on the driver's event loop: inline when already there, else as a task.
-    private func onLoop(_ body: @escaping @Sendable (HiredisDriverCore) -> Void) {
+    func onLoop(_ body: @escaping @Sendable (HiredisDriverCore) -> Void) {
         if self.eventLoop.inEventLoop {
             body(self.core.value)
         } else {
