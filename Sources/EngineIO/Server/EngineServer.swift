@@ -80,7 +80,7 @@ public final class EngineServer: Sendable {
                 registry: self.registry,
                 statistics: self.statistics,
                 initialTransport: transport,
-                now: .now()
+                now: loop.now
             )
             if self.registry.insert(session) { return session }
         }

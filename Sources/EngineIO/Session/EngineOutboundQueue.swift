@@ -26,6 +26,12 @@ struct EngineOutboundQueue: Sendable {
         self.byteCount += frame.byteCount
     }
 
+    /// Puts `frame` before every queued frame, whatever the limit (the open packet).
+    mutating func forcePrepend(_ frame: EngineFrame) {
+        self.frames.prepend(frame)
+        self.byteCount += frame.byteCount
+    }
+
     /// Removes and returns every queued frame, oldest first.
     mutating func drain() -> [EngineFrame] {
         let drained = Array(self.frames)

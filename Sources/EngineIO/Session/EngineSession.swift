@@ -132,7 +132,7 @@ public final class EngineSession: @unchecked Sendable {
             self.countSent(frame)
             webSocket.write(frame)
             if !webSocket.isWritable && webSocket.bufferedBytes > self.maxWebSocketBufferedBytes {
-                self.perform(self.machine.webSocketClosed(failed: true, now: .now()))
+                self.perform(self.machine.webSocketClosed(failed: true, now: self.eventLoop.now))
                 webSocket.close(code: .policyViolation)
             }
         case .answerParkedPoll(let frame):
@@ -181,53 +181,53 @@ public final class EngineSession: @unchecked Sendable {
 
     private func closeOnEventLoop(goingAway: Bool) {
         if goingAway { self.webSocketCloseCode = .goingAway }
-        self.perform(self.machine.close(now: .now()))
+        self.perform(self.machine.close(now: self.eventLoop.now))
     }
 
     // MARK: - Transport events (on the event loop)
 
     func openOnEventLoop(polling exchange: EngineHTTPExchange) {
         self.statistics.pollingHandshakes.wrappingIncrement(ordering: .relaxed)
-        self.perform(self.machine.open(on: .polling, now: .now()))
+        self.perform(self.machine.open(on: .polling, now: self.eventLoop.now))
         self.handlePollOnEventLoop(exchange)
     }
 
     func openOnEventLoop(webSocket: EngineWebSocketTransport) {
         self.webSocket = webSocket
         self.statistics.webSocketHandshakes.wrappingIncrement(ordering: .relaxed)
-        self.perform(self.machine.open(on: .websocket, now: .now()))
+        self.perform(self.machine.open(on: .websocket, now: self.eventLoop.now))
     }
 
     func handlePollOnEventLoop(_ exchange: EngineHTTPExchange) {
-        self.perform(self.machine.pollRequested(now: .now()), exchange: exchange)
+        self.perform(self.machine.pollRequested(now: self.eventLoop.now), exchange: exchange)
     }
 
     func pollExchangeClosedOnEventLoop(_ exchange: EngineHTTPExchange) {
         guard self.parkedPoll === exchange else { return }
         self.parkedPoll = nil
-        self.perform(self.machine.parkedPollAbandoned(now: .now()))
+        self.perform(self.machine.parkedPollAbandoned(now: self.eventLoop.now))
     }
 
     func beginPostOnEventLoop(_ exchange: EngineHTTPExchange) -> Bool {
-        let actions = self.machine.postStarted(now: .now())
+        let actions = self.machine.postStarted(now: self.eventLoop.now)
         self.perform(actions, exchange: exchange)
         return actions.isEmpty
     }
 
     func completePostOnEventLoop(body: ByteBuffer, exchange: EngineHTTPExchange) {
-        self.perform(self.machine.postCompleted(body: body, now: .now()), exchange: exchange)
+        self.perform(self.machine.postCompleted(body: body, now: self.eventLoop.now), exchange: exchange)
     }
 
     func postTooLargeOnEventLoop(_ exchange: EngineHTTPExchange) {
-        self.perform(self.machine.postTooLarge(now: .now()), exchange: exchange)
+        self.perform(self.machine.postTooLarge(now: self.eventLoop.now), exchange: exchange)
     }
 
     func postAbandonedOnEventLoop() {
-        self.perform(self.machine.postAbandoned(now: .now()))
+        self.perform(self.machine.postAbandoned(now: self.eventLoop.now))
     }
 
     func attachProbeOnEventLoop(_ transport: EngineWebSocketTransport) {
-        let actions = self.machine.probeAttached(now: .now())
+        let actions = self.machine.probeAttached(now: self.eventLoop.now)
         if actions.isEmpty {
             self.probe = transport
         } else {
@@ -237,27 +237,27 @@ public final class EngineSession: @unchecked Sendable {
 
     func webSocketReceivedOnEventLoop(_ packet: EngineInboundPacket, from transport: EngineWebSocketTransport) {
         if transport === self.webSocket {
-            self.perform(self.machine.webSocketReceived(packet, now: .now()))
+            self.perform(self.machine.webSocketReceived(packet, now: self.eventLoop.now))
         } else if transport === self.probe {
-            self.perform(self.machine.probeReceived(packet, now: .now()))
+            self.perform(self.machine.probeReceived(packet, now: self.eventLoop.now))
         }
     }
 
     func webSocketReceivedGarbageOnEventLoop(from transport: EngineWebSocketTransport) {
         if transport === self.webSocket {
-            self.perform(self.machine.webSocketReceivedGarbage(now: .now()))
+            self.perform(self.machine.webSocketReceivedGarbage(now: self.eventLoop.now))
         } else if transport === self.probe {
-            self.perform(self.machine.probeReceived(.control(.noop, "invalid"), now: .now()))
+            self.perform(self.machine.probeReceived(.control(.noop, "invalid"), now: self.eventLoop.now))
         }
     }
 
     func webSocketClosedOnEventLoop(_ transport: EngineWebSocketTransport, failed: Bool) {
         if transport === self.webSocket {
             self.webSocket = nil
-            self.perform(self.machine.webSocketClosed(failed: failed, now: .now()))
+            self.perform(self.machine.webSocketClosed(failed: failed, now: self.eventLoop.now))
         } else if transport === self.probe {
             self.probe = nil
-            self.perform(self.machine.probeClosed(now: .now()))
+            self.perform(self.machine.probeClosed(now: self.eventLoop.now))
         }
     }
 
@@ -342,7 +342,7 @@ public final class EngineSession: @unchecked Sendable {
         self.timer = self.eventLoop.scheduleTask(deadline: deadline) { [self] in
             self.timerDeadline = nil
             self.timer = nil
-            self.perform(self.machine.timerFired(now: .now()))
+            self.perform(self.machine.timerFired(now: self.eventLoop.now))
         }
     }
 }

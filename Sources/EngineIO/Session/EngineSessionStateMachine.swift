@@ -165,14 +165,15 @@ struct EngineSessionStateMachine: Sendable {
             preconditionFailure("open(on:) called in state \(self.state)")
         }
         let open = Open(heartbeat: EngineHeartbeat(startingAt: now, timing: self.timing))
+        // Frames the application sent before the open packet go out right after it.
         switch transport {
         case .polling:
-            self.queue.forceAppend(self.openFrame)
+            self.queue.forcePrepend(self.openFrame)
             self.state = .polling(open)
             return []
         case .websocket:
             self.state = .websocket(open)
-            return [.writeWebSocket([self.openFrame])]
+            return [.writeWebSocket([self.openFrame] + self.queue.drain())]
         }
     }
 
@@ -274,10 +275,11 @@ struct EngineSessionStateMachine: Sendable {
         return [.rejectPost(.payloadTooLarge)] + self.closeNow(.transportError)
     }
 
-    /// The current POST's connection went away before its body was complete.
+    /// The current POST's connection went away before its body was complete: like a dropped poll, the
+    /// session closes with `transport error` (as the reference does).
     mutating func postAbandoned(now: NIODeadline) -> [Action] {
-        _ = self.endPost()
-        return []
+        guard self.endPost() else { return [] }
+        return self.closeNow(.transportError)
     }
 
     private mutating func endPost() -> Bool {
