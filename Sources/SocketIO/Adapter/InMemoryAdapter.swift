@@ -16,12 +16,15 @@ public final class InMemoryAdapter: SocketIOAdapter {
     private let state = NIOLockedValueBox(State())
     /// The namespace this adapter serves.
     public weak let namespace: SocketIONamespace?
-    /// Told which rooms came into existence and which disappeared (not called for a socket's own-id
-    /// room); cluster adapters subscribe to per-room channels with it.
-    private let roomObserver: (@Sendable (_ created: [String], _ deleted: [String]) -> Void)?
+    /// Told which rooms came into existence and which disappeared, each with whether it is a socket's
+    /// own-id (private) room; cluster adapters subscribe to per-room channels with it.
+    private let roomObserver: RoomObserver?
+
+    /// Receives created and deleted rooms: `(room, isPrivate)` pairs.
+    public typealias RoomObserver = @Sendable (_ created: [(room: String, isPrivate: Bool)], _ deleted: [(room: String, isPrivate: Bool)]) -> Void
 
     /// An adapter for `namespace`.
-    public init(namespace: SocketIONamespace, roomObserver: (@Sendable (_ created: [String], _ deleted: [String]) -> Void)? = nil) {
+    public init(namespace: SocketIONamespace, roomObserver: RoomObserver? = nil) {
         self.namespace = namespace
         self.roomObserver = roomObserver
     }
@@ -37,7 +40,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Membership
 
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
-        let created = self.state.withLockedValue { state -> [String] in
+        let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
             state.sockets[socket.id] = socket
             state.roomsOfSocket[socket.id, default: []].formUnion(rooms)
             return Self.insert(socket.id, into: rooms, in: &state)
@@ -45,13 +48,13 @@ public final class InMemoryAdapter: SocketIOAdapter {
         if !created.isEmpty { self.roomObserver?(created, []) }
     }
 
-    /// Adds a member to rooms; returns the rooms that did not exist before (own-id rooms excluded).
-    private static func insert(_ socketID: String, into rooms: Set<String>, in state: inout State) -> [String] {
-        var created: [String] = []
+    /// Adds a member to rooms; returns the rooms that did not exist before.
+    private static func insert(_ socketID: String, into rooms: Set<String>, in state: inout State) -> [(room: String, isPrivate: Bool)] {
+        var created: [(room: String, isPrivate: Bool)] = []
         for room in rooms {
             if state.rooms[room] == nil {
                 state.rooms[room] = [socketID]
-                if room != socketID { created.append(room) }
+                created.append((room, room == socketID || state.roomsOfSocket[room] != nil))
             } else {
                 state.rooms[room]!.insert(socketID)
             }
@@ -62,7 +65,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Adds rooms to a socket known by id (remote join); false if the socket is not here.
     @discardableResult
     public func addAll(socketID: String, rooms: Set<String>) -> Bool {
-        let created = self.state.withLockedValue { state -> [String]? in
+        let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)]? in
             guard state.roomsOfSocket[socketID] != nil else { return nil }
             state.roomsOfSocket[socketID, default: []].formUnion(rooms)
             return Self.insert(socketID, into: rooms, in: &state)
@@ -72,18 +75,20 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     public func del(_ socketID: String, room: String) {
-        let deleted = self.state.withLockedValue { state -> Bool in
+        let deleted = self.state.withLockedValue { state -> (room: String, isPrivate: Bool)? in
             state.roomsOfSocket[socketID]?.remove(room)
-            return Self.removeMember(socketID, from: room, in: &state)
+            guard Self.removeMember(socketID, from: room, in: &state) else { return nil }
+            return (room, room == socketID || state.roomsOfSocket[room] != nil)
         }
-        if deleted && room != socketID { self.roomObserver?([], [room]) }
+        if let deleted { self.roomObserver?([], [deleted]) }
     }
 
     public func delAll(_ socketID: String) {
-        let deleted = self.state.withLockedValue { state -> [String] in
+        let deleted = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
             guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return [] }
             state.sockets[socketID] = nil
-            return rooms.filter { Self.removeMember(socketID, from: $0, in: &state) && $0 != socketID }
+            return rooms.filter { Self.removeMember(socketID, from: $0, in: &state) }
+                .map { ($0, $0 == socketID || state.roomsOfSocket[$0] != nil) }
         }
         if !deleted.isEmpty { self.roomObserver?([], deleted) }
     }

@@ -61,7 +61,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
         let dynamic = subscriptionMode != .static
         let weakSelf = WeakShardedAdapter()
         self.weakSelf = weakSelf
-        let observer: @Sendable ([String], [String]) -> Void = { created, deleted in
+        let observer: InMemoryAdapter.RoomObserver = { created, deleted in
             weakSelf.adapter?.roomsChanged(created: created, deleted: deleted)
         }
         self.local = InMemoryAdapter(namespace: namespace, roomObserver: dynamic ? observer : nil)
@@ -91,8 +91,8 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
         }
     }
 
-    fileprivate func roomsChanged(created: [String], deleted: [String]) {
-        for room in created where self.usesOwnChannel(room, isSocketID: self.local.isSocketID(room)) {
+    fileprivate func roomsChanged(created: [(room: String, isPrivate: Bool)], deleted: [(room: String, isPrivate: Bool)]) {
+        for (room, isPrivate) in created where self.usesOwnChannel(room, isSocketID: isPrivate) {
             let driver = self.driver
             let channel = self.dynamicChannel(room)
             let timeout = self.configuration.subscribeTimeout
@@ -101,7 +101,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
                 try? await driver.subscribe(channel, kind: .sharded, timeout: timeout) { message in weakSelf.adapter?.onRawMessage(message) }
             }
         }
-        for room in deleted where self.usesOwnChannel(room, isSocketID: false) {
+        for (room, isPrivate) in deleted where self.usesOwnChannel(room, isSocketID: isPrivate) {
             self.driver.unsubscribe(self.dynamicChannel(room), kind: .sharded)
         }
     }
