@@ -20,7 +20,9 @@ optional_packages=(docker-compose)
 log() { printf 'test-deps: %s\n' "$*" >&2; }
 
 package_installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
+    local status
+    status="$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" || return 1
+    [[ "$status" == *" installed" ]]
 }
 
 python_can_make_venvs() {

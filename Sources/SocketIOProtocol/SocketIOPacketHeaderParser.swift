@@ -36,7 +36,8 @@ enum SocketIOPacketHeaderParser {
                 attachmentCount = count
                 index += 1
             }
-            guard index < bytes.count, index > start else { throw .invalidAttachmentCount }
+            // A binary packet carries at least one attachment (the reference refuses `50-`).
+            guard index < bytes.count, index > start, attachmentCount >= 1 else { throw .invalidAttachmentCount }
             index += 1
             guard attachmentCount <= configuration.maxAttachments else {
                 throw .tooManyAttachments(count: attachmentCount, limit: configuration.maxAttachments)

@@ -11,6 +11,7 @@ extension EngineServer {
     /// The engine performs WebSocket upgrades itself (``EngineHTTPHandler``), so a WebSocket may follow
     /// polling requests on the same keep-alive connection, as some clients (aiohttp) do.
     public func configureHTTPPipeline(on channel: any Channel) throws {
+        _ = EngineHandlerTypes.instantiated
         let operations = channel.pipeline.syncOperations
         let responseEncoder = HTTPResponseEncoder()
         let requestDecoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
@@ -91,4 +92,23 @@ struct EngineHTTPPipelineHandlers {
     var requestDecoder: any RemovableChannelHandler
     /// Removed last, once the 101 is written.
     var responseEncoder: any RemovableChannelHandler
+}
+
+/// Creates one of each generic handler type once, before connections on several event loops create
+/// them at the same moment: the first concurrent instantiation of a generic type's metadata has been
+/// seen to crash the Swift runtime (a SIGSEGV in `swift_checkMetadataState`). A static `let` is
+/// initialised exactly once, and other threads wait for it.
+enum EngineHandlerTypes {
+    static let instantiated: Void = {
+        _ = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        _ = HTTPResponseEncoder()
+        _ = HTTPServerPipelineHandler()
+        _ = HTTPServerProtocolErrorHandler()
+        _ = HTTPResponseCompressor()
+        _ = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 14))
+        _ = WebSocketFrameEncoder()
+        _ = WebSocketProtocolErrorHandler()
+        _ = NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1, maxAccumulatedFrameSize: 1 << 14)
+        _ = NIOLoopBound<Int>.self
+    }()
 }

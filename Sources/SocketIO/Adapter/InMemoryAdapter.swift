@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 import SocketIOProtocol
 
 /// Room membership in this process and local delivery: the adapter of a single node, and the local
@@ -163,7 +164,10 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let frames = SocketIOFrames.encode(packet)
         let targets = self.localSockets(options)
         sink.expect(targets.count)
-        SocketIODelivery.deliver(frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink)
+        let timeout = options.flags.timeout.map { TimeAmount.milliseconds(Int64($0)) } ?? self.namespace?.server.configuration.ackTimeout
+        SocketIODelivery.deliver(
+            frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink, ackTimeout: timeout
+        )
     }
 
     public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {

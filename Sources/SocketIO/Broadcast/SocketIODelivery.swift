@@ -9,12 +9,13 @@ enum SocketIODelivery {
         to sockets: [SocketIOSocket],
         volatile: Bool,
         ackID: Int? = nil,
-        collector: (any SocketIOAckSink)? = nil
+        collector: (any SocketIOAckSink)? = nil,
+        ackTimeout: TimeAmount? = nil
     ) {
         guard !sockets.isEmpty else { return }
         if sockets.count == 1 {
             let socket = sockets[0]
-            socket.onEventLoop { $0.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector) }
+            socket.onEventLoop { $0.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout) }
             return
         }
         var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
@@ -30,7 +31,7 @@ enum SocketIODelivery {
             let members = group.sockets
             let write: @Sendable () -> Void = {
                 for socket in members {
-                    socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector)
+                    socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)
                 }
             }
             if group.loop.inEventLoop { write() } else { group.loop.execute(write) }

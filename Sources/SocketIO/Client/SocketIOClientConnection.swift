@@ -40,15 +40,21 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
             }
         } catch {
-            self.closeOnEventLoop(.parseError)
+            // As the reference: the connection is closed, and its sockets leave with `forced close`.
             session.close()
             return
         }
         guard let packet else { return }
-        if packet.type == .connect {
+        let socket = self.sockets[packet.namespace]
+        if socket == nil && packet.type == .connect {
             self.connect(namespace: packet.namespace, auth: packet.payload)
-        } else if let socket = self.sockets[packet.namespace] {
+        } else if let socket, packet.type != .connect && packet.type != .connectError {
             socket.handlePacketOnEventLoop(packet)
+        } else {
+            // A packet for a namespace the client has not joined, a second CONNECT, or a CONNECT_ERROR
+            // from the client: an invalid state, and the reference closes the connection.
+            self.closeOnEventLoop(.forcedServerClose)
+            session.close()
         }
     }
 

@@ -30,7 +30,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     private enum PendingAck {
         case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
-        case broadcast(any SocketIOAckSink)
+        case broadcast(any SocketIOAckSink, Scheduled<Void>?)
     }
 
     init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
@@ -197,13 +197,19 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.client.writeOnEventLoop(SocketIOFrames.encode(packet), volatile: false)
     }
 
-    /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given.
-    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: (any SocketIOAckSink)?) {
+    /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given. The
+    /// registration is dropped after `ackTimeout` (the broadcast has given up on this client by then).
+    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: (any SocketIOAckSink)?, ackTimeout: TimeAmount? = nil) {
         guard self.connectedOnEventLoop else {
             if collector != nil { collector?.expect(-1) }
             return
         }
-        if let ackID, let collector { self.addPendingAck(ackID, .broadcast(collector)) }
+        if let ackID, let collector {
+            let timer = ackTimeout.map { timeout in
+                self.eventLoop.scheduleTask(in: timeout) { [self] in _ = self.removePendingAck(ackID) }
+            }
+            self.addPendingAck(ackID, .broadcast(collector, timer))
+        }
         self.client.writeOnEventLoop(frames, volatile: volatile)
     }
 
@@ -234,7 +240,8 @@ public final class SocketIOSocket: @unchecked Sendable {
             case .single(let promise, let timer):
                 timer.cancel()
                 promise.succeed(arguments)
-            case .broadcast(let collector):
+            case .broadcast(let collector, let timer):
+                timer?.cancel()
                 collector.received(arguments.first ?? .null)
             }
         case .disconnect:
@@ -276,7 +283,8 @@ public final class SocketIOSocket: @unchecked Sendable {
             case .single(let promise, let timer):
                 timer.cancel()
                 promise.fail(SocketIOError.disconnected)
-            case .broadcast(let collector):
+            case .broadcast(let collector, let timer):
+                timer?.cancel()
                 collector.expect(-1)
             }
         }

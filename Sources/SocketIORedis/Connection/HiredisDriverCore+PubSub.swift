@@ -156,7 +156,8 @@ extension HiredisDriverCore {
             self.logger.debug("Ignoring malformed Redis message", metadata: ["redis.kind": "\(kind.rawValue)"])
             return
         }
-        // A message may still arrive between UNSUBSCRIBE and its confirmation: no handler, no delivery.
+        // Messages of a removed subscription still arrive until Redis handles the UNSUBSCRIBE: they find
+        // no entry, or an unconfirmed new one, and are not delivered.
         guard let handler = self.subscriptions.handler(for: RedisSubscriptionKey(kind: kind, name: name)) else { return }
         self.statistics.received.wrappingIncrement(ordering: .relaxed)
         handler(RedisPubSubMessage(kind: kind, subscription: name, channel: channel, payload: bytes))

@@ -4,7 +4,8 @@ import NIOCore
 /// The mutable heart of a ``HiredisPubSubDriver``, confined to the driver's event loop (the driver holds
 /// it in a `NIOLoopBoundBox` and hops there for every call). It feeds events to
 /// ``HiredisDriverStateMachine`` and performs the actions it returns; this file holds the lifecycle,
-/// `+Connect` the connections and health checks, `+PubSub` the publish/subscribe operations.
+/// `+Connect` the connections and health checks, `+PubSub` the publish/subscribe operations,
+/// `+Commands` single request/reply commands on the command connection.
 final class HiredisDriverCore {
     /// A `subscribe` call waiting for Redis' confirmation.
     struct SubscribeWaiter {

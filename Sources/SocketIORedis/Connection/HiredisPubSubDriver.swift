@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -45,7 +46,10 @@ import NIOCore
 /// `healthCheckInterval`; a PONG later than `healthCheckTimeout` forces a reconnect); `subscribe` and
 /// `subscriberCount` their own timeouts; closing the close timeout. Publishes issued while disconnected
 /// wait in a queue of at most `maxQueuedPublishes`; publishes written but not yet acknowledged while
-/// connected obey the same bound; beyond it they are dropped and counted in `statistics.dropped`.
+/// connected, and publishes from other threads on their way to the event loop, obey the same bound;
+/// beyond it they are dropped and counted in `statistics.dropped`. Messages are handed to a handler only
+/// once Redis confirmed its subscription (Redis confirms before it delivers, so anything earlier belongs
+/// to an instance of the subscription being removed).
 /// `subscriberCount` fails at once with ``RedisDriverError/notConnected`` while disconnected.
 ///
 /// Call ``close(timeout:)`` before dropping a driver: it waits (up to the timeout) for in-flight
@@ -66,6 +70,9 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
 
     private let core: NIOLoopBoundBox<HiredisDriverCore>
     private let shared: NIOLockedValueBox<Shared>
+    /// Publishes from other threads on their way to the event loop; bounded like the queue.
+    private let publishesInTransit = ManagedAtomic<Int>(0)
+    private let maxQueuedPublishes: Int
 
     /// A driver for `url` on one event loop of `eventLoopGroup`. Nothing connects before ``start()``.
     public init(
@@ -93,6 +100,7 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             }
         )
         self.url = url
+        self.maxQueuedPublishes = configuration.maxQueuedPublishes
         self.eventLoop = eventLoop
         self.shared = shared
         self.core = NIOLoopBoundBox.makeBoxSendingValue(core, eventLoop: eventLoop)
@@ -116,7 +124,20 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     }
 
     public func publish(_ payload: ByteBuffer, to channel: String, sharded: Bool) {
-        self.onLoop { $0.publish(payload, to: channel, sharded: sharded) }
+        if self.eventLoop.inEventLoop {
+            self.core.value.publish(payload, to: channel, sharded: sharded)
+            return
+        }
+        // The hop to the event loop is a buffer too: at most `maxQueuedPublishes` may be on their way.
+        guard self.publishesInTransit.loadThenWrappingIncrement(ordering: .relaxed) < self.maxQueuedPublishes else {
+            self.publishesInTransit.wrappingDecrement(ordering: .relaxed)
+            self.statistics.dropped.wrappingIncrement(ordering: .relaxed)
+            return
+        }
+        self.eventLoop.execute {
+            self.publishesInTransit.wrappingDecrement(ordering: .relaxed)
+            self.core.value.publish(payload, to: channel, sharded: sharded)
+        }
     }
 
     public func subscribe(

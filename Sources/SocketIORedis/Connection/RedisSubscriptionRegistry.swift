@@ -94,9 +94,12 @@ struct RedisSubscriptionRegistry {
         return waiters
     }
 
-    /// The handler for a message that matched `key`.
+    /// The handler for a message that matched `key`, once Redis confirmed the subscription. Redis sends
+    /// a subscription's confirmation before any of its messages on the same connection, so a message
+    /// that arrives for an unconfirmed entry belongs to an earlier instance being unsubscribed.
     func handler(for key: RedisSubscriptionKey) -> RedisMessageHandler? {
-        self.entries[key]?.handler
+        guard let entry = self.entries[key], entry.confirmed else { return nil }
+        return entry.handler
     }
 
     /// Every subscription with its token, for re-issuing.

@@ -63,13 +63,13 @@ enum ClientConnector {
         }
         connected.futureResult.whenComplete { _ in deadline.cancel() }
 
-        func makeClient() -> BenchClient {
+        @Sendable func makeClient() -> BenchClient {
             let client = BenchClient(index: spec.index, delegate: spec.delegate(), maxOutstandingAcks: spec.maxOutstandingAcks)
             client.connectPromise = connected
             box.value = client
             return client
         }
-        func failBeforeClient(_ error: any Error) {
+        @Sendable func failBeforeClient(_ error: any Error) {
             loop.execute {
                 if let client = box.value {
                     client.transportFailed("\(error)")

@@ -6,7 +6,7 @@ struct CodecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codec",
         abstract: "Micro-benchmarks of the Socket.IO packet codec (and the bench client's own per-message work).",
-        discussion: "Allocations are Swift heap objects per operation, counted through the runtime's swift_allocObject hook."
+        discussion: "Allocations are malloc calls per operation, counted by glibc's mtrace() in a child process."
     )
 
     @Option(help: ArgumentHelp("Seconds of timing per case.", valueName: "seconds"))
@@ -21,6 +21,9 @@ struct CodecCommand: ParsableCommand {
     @Flag(help: "No table.")
     var quiet = false
 
+    @Flag(name: .customLong("count-allocations"), help: .hidden)
+    var countAllocations = false
+
     func validate() throws {
         guard self.seconds > 0, self.seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
     }
@@ -29,12 +32,22 @@ struct CodecCommand: ParsableCommand {
         let startedAt = Date()
         let cases = CodecCases.all.filter { self.filter.map($0.name.contains) ?? true }
         guard !cases.isEmpty else { throw ValidationError("no case matches --filter") }
+        if self.countAllocations { return try MallocTrace.countInThisProcess(cases) }
         var runs: [RunResult] = []
         for codecCase in cases {
             runs.append(Self.measure(codecCase, seconds: self.seconds))
         }
-        var parameters = ["secondsPerCase": String(self.seconds)]
-        if !AllocationCounter.isAvailable { parameters["allocations"] = "unavailable (statically linked Swift runtime?)" }
+        var parameters = ["secondsPerCase": String(self.seconds), "allocations": "malloc calls per operation (glibc mtrace, 1000 operations)"]
+        switch MallocTrace.countInChild(filter: self.filter) {
+        case .success(let counts):
+            for index in runs.indices {
+                guard let count = counts[runs[index].label] else { continue }
+                runs[index].extra["allocationsPerOperation"] = MeasurementWindow.rounded(count.allocationsPerOperation, 2)
+                runs[index].extra["allocatedBytesPerOperation"] = MeasurementWindow.rounded(count.bytesPerOperation, 1)
+            }
+        case .failure(let error):
+            parameters["allocations"] = "not counted: \(error)"
+        }
         let report = BenchReport.make(
             scenario: "codec", startedAt: startedAt, threads: 1, targets: [], serverPIDs: [], parameters: parameters, runs: runs
         )
@@ -58,13 +71,8 @@ struct CodecCommand: ParsableCommand {
             if elapsed < budget / 20 { batch *= 2 }
         }
         let cpu = ProcFS.selfCPUNanoseconds() &- cpuStart
-        let counted = AllocationCounter.measure { for _ in 0..<1000 { operation() } }
         let wall = Double(elapsed) / 1e9
-        var extra = ["nanosecondsPerOperation": MeasurementWindow.rounded(Double(elapsed) / Double(operations), 1)]
-        if let counted {
-            extra["allocationsPerOperation"] = MeasurementWindow.rounded(Double(counted.allocations) / 1000, 2)
-            extra["allocatedObjectBytesPerOperation"] = MeasurementWindow.rounded(Double(counted.bytes) / 1000, 1)
-        }
+        let extra = ["nanosecondsPerOperation": MeasurementWindow.rounded(Double(elapsed) / Double(operations), 1)]
         return RunResult(
             label: codecCase.name,
             operation: "operation",

@@ -16,7 +16,7 @@ enum OpenFilesLimit {
             raised.rlim_cur = limit.rlim_max
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
-        return limit.rlim_cur == RLIM_INFINITY ? Int.max : Int(limit.rlim_cur)
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
     /// Throws unless `sockets` more descriptors (plus a margin for the process itself) fit.

@@ -37,7 +37,7 @@ enum ProcFS {
     /// This process's user + system CPU in nanoseconds (microsecond resolution).
     static func selfCPUNanoseconds() -> UInt64 {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         func nanos(_ time: timeval) -> UInt64 { UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1000 }
         return nanos(usage.ru_utime) + nanos(usage.ru_stime)
     }

@@ -13,7 +13,7 @@ enum RedisCommandStats {
     /// Sum of `calls=` of the named commands in the text of `INFO commandstats`.
     static func calls(of commands: [String], inCommandStats info: String) -> Int {
         var total = 0
-        for line in info.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+        for line in info.split(whereSeparator: \.isNewline) {  // "\r\n" is one Character
             for command in commands where line.hasPrefix("cmdstat_\(command):") {
                 guard let range = line.range(of: "calls=") else { continue }
                 total += Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0

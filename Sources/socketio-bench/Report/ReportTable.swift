@@ -65,14 +65,14 @@ enum ReportTable {
     /// `codec`: one line per case with ns/op and allocations.
     private static func renderCodec(_ report: BenchReport) -> String {
         var text = "socketio-bench codec · \(report.machine.cpuModel) · load \(report.machine.loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " "))\n"
-        var rows = [["case", "ops/s", "ns/op", "allocs/op", "obj bytes/op"]]
+        var rows = [["case", "ops/s", "ns/op", "allocs/op", "bytes/op"]]
         for run in report.runs {
             rows.append([
                 run.label,
                 Self.count(run.operationsPerSecond),
                 run.extra["nanosecondsPerOperation"].map { String(format: "%.1f", $0) } ?? "-",
                 run.extra["allocationsPerOperation"].map { String(format: "%.2f", $0) } ?? "-",
-                run.extra["allocatedObjectBytesPerOperation"].map { String(format: "%.0f", $0) } ?? "-",
+                run.extra["allocatedBytesPerOperation"].map { String(format: "%.0f", $0) } ?? "-",
             ])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

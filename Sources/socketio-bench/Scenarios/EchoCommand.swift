@@ -98,7 +98,7 @@ enum EchoScenario {
         if batch.failures > 0 { notes.append("\(batch.failures) of \(load.clients) clients failed to connect") }
         let result = window.result(
             label: transport.rawValue, operation: "ack", serverPIDs: context.common.serverPIDs, notes: notes,
-            extra: ["clients": Double(batch.clients.count), "connectSeconds": Double(batch.elapsed) / 1e9]
+            extra: ["clients": Double(batch.clients.count), "connectSeconds": MeasurementWindow.rounded(Double(batch.elapsed) / 1e9, 3)]
         )
         return context.report(
             scenario: transport == .polling ? "polling" : "echo",

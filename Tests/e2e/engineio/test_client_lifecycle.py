@@ -45,7 +45,7 @@ def test_close_text_only_matches_exactly(start_server, eio):
 
 
 def test_heartbeat_keeps_connection_alive(start_server, eio, mode):
-    srv = start_server("--ping-interval", "300", "--ping-timeout", "700")
+    srv = start_server("--ping-interval", "300", "--ping-timeout", "1000")
 
     async def scenario():
         async with eio.client(srv, mode) as client:
