@@ -46,10 +46,11 @@ public final class SocketIOServer: @unchecked Sendable {
     /// The namespace named `name`, created when needed.
     public func of(_ name: String) -> SocketIONamespace {
         let name = name.hasPrefix("/") ? name : "/" + name
-        if let existing = self.namespaces.withLockedValue({ $0[name] }) { return existing }
-        let created = SocketIONamespace(name: name, server: self)
+        // Created under the lock: a namespace's adapter subscribes as it is made, so a losing duplicate
+        // would subscribe too.
         return self.namespaces.withLockedValue { namespaces in
             if let existing = namespaces[name] { return existing }
+            let created = SocketIONamespace(name: name, server: self)
             namespaces[name] = created
             return created
         }
@@ -71,9 +72,9 @@ public final class SocketIOServer: @unchecked Sendable {
     func namespace(forConnecting name: String, auth: SocketIOValue) -> SocketIONamespace? {
         if let existing = self.namespaces.withLockedValue({ $0[name] }) { return existing }
         for parent in self.parents.withLockedValue({ $0 }) where parent.predicate(name, auth) {
-            let child = SocketIONamespace(name: name, server: self, parent: parent)
             let (namespace, created) = self.namespaces.withLockedValue { namespaces -> (SocketIONamespace, Bool) in
                 if let existing = namespaces[name] { return (existing, false) }
+                let child = SocketIONamespace(name: name, server: self, parent: parent)
                 namespaces[name] = child
                 return (child, true)
             }

@@ -32,8 +32,12 @@ final class RedisRequestTable: Sendable {
     /// (or ``SocketIOError/ackTimeout(partial:)`` for server-side emits) after `timeout`.
     func start(id: String, kind: Kind, expected: Int, timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<[SocketIOValue]> {
         let promise = loop.makePromise(of: [SocketIOValue].self)
+        // The entry exists before its timer can fire.
+        self.entries.withLockedValue { $0[id] = Entry(kind: kind, expected: expected, promise: promise, timer: nil) }
         let timer = loop.scheduleTask(in: timeout) { [self] in self.expire(id) }
-        self.entries.withLockedValue { $0[id] = Entry(kind: kind, expected: expected, promise: promise, timer: timer) }
+        self.entries.withLockedValue { entries in
+            if entries[id] != nil { entries[id]!.timer = timer }
+        }
         return promise.futureResult
     }
 

@@ -26,6 +26,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
     /// The local membership and delivery.
     public let local: InMemoryAdapter
     private let weakSelf: WeakShardedAdapter
+    private let roomChannelChanges: AsyncStream<RoomChannelChange>.Continuation
     let driver: any RedisPubSubDriver
     let configuration: RedisAdapterConfiguration
     let subscriptionMode: RedisAdapterConfiguration.ShardedSubscriptionMode
@@ -65,7 +66,12 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
             weakSelf.adapter?.roomsChanged(created: created, deleted: deleted)
         }
         self.local = InMemoryAdapter(namespace: namespace, roomObserver: dynamic ? observer : nil)
+        let (changes, continuation) = AsyncStream.makeStream(of: RoomChannelChange.self)
+        self.roomChannelChanges = continuation
         weakSelf.adapter = self
+        Task { [driver, timeout = configuration.subscribeTimeout] in
+            await Self.applyRoomChannelChanges(changes, driver: driver, timeout: timeout, adapter: weakSelf)
+        }
         let timeout = configuration.subscribeTimeout
         self.subscribed.completeWithTask { [self] in
             for name in [self.channel, self.responseChannel] {
@@ -93,16 +99,34 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
 
     fileprivate func roomsChanged(created: [(room: String, isPrivate: Bool)], deleted: [(room: String, isPrivate: Bool)]) {
         for (room, isPrivate) in created where self.usesOwnChannel(room, isSocketID: isPrivate) {
-            let driver = self.driver
-            let channel = self.dynamicChannel(room)
-            let timeout = self.configuration.subscribeTimeout
-            let weakSelf = self.weakSelf
-            Task {
-                try? await driver.subscribe(channel, kind: .sharded, timeout: timeout) { message in weakSelf.adapter?.onRawMessage(message) }
-            }
+            self.roomChannelChanges.yield(.subscribe(self.dynamicChannel(room)))
         }
         for (room, isPrivate) in deleted where self.usesOwnChannel(room, isSocketID: isPrivate) {
-            self.driver.unsubscribe(self.dynamicChannel(room), kind: .sharded)
+            self.roomChannelChanges.yield(.unsubscribe(self.dynamicChannel(room)))
+        }
+    }
+
+    /// A change to the per-room channel subscriptions.
+    enum RoomChannelChange: Sendable {
+        case subscribe(String)
+        case unsubscribe(String)
+    }
+
+    /// Applies room channel changes one after the other, in the order the rooms changed, so a room
+    /// created and deleted at once never leaves its channel subscribed.
+    private static func applyRoomChannelChanges(
+        _ changes: AsyncStream<RoomChannelChange>,
+        driver: any RedisPubSubDriver,
+        timeout: TimeAmount,
+        adapter: WeakShardedAdapter
+    ) async {
+        for await change in changes {
+            switch change {
+            case .subscribe(let channel):
+                try? await driver.subscribe(channel, kind: .sharded, timeout: timeout) { message in adapter.adapter?.onRawMessage(message) }
+            case .unsubscribe(let channel):
+                driver.unsubscribe(channel, kind: .sharded)
+            }
         }
     }
 
@@ -210,6 +234,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
     }
 
     public func close() {
+        self.roomChannelChanges.finish()
         self.driver.unsubscribe(self.channel, kind: .sharded)
         self.driver.unsubscribe(self.responseChannel, kind: .sharded)
         for room in self.local.localRooms where self.usesOwnChannel(room, isSocketID: self.local.isSocketID(room)) {

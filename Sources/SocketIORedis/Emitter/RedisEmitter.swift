@@ -111,7 +111,9 @@ public struct RedisEmitter: Sendable {
 
     /// Emits `[event, ...args]` to every node's server-side handlers.
     public func serverSideEmit(_ event: String, _ arguments: SocketIOValue...) {
-        let request: SocketIOValue = ["type": .int(RedisRequestType.serverSideEmit.rawValue), "data": .array([.string(event)] + arguments)]
+        let request: SocketIOValue = [
+            "uid": "emitter", "type": .int(RedisRequestType.serverSideEmit.rawValue), "data": .array([.string(event)] + arguments),
+        ]
         self.driver.publish(RedisWireCodec.jsonUnlessBinary(request), to: "\(self.keyPrefix)-request#\(self.namespace)#", sharded: false)
     }
 

@@ -156,12 +156,18 @@ final class PublisherRole: BenchClientDelegate {
         }
     }
 
+    /// Emits per timer tick at most; a backlog beyond it is caught up on the next ticks (or skipped once
+    /// deliveries lag `maxLag` behind), so one late tick never turns into an unbounded loop.
+    private static let maxEmitsPerTick = 10_000
+
     private func tick() {
         guard case .rate(let perSecond) = self.mode, let client = self.client else { return }
         let now = Clock.now()
         let interval = 1e9 / perSecond
         let due = Int(Double(now &- self.rateStart) / interval) + 1
-        while self.rateSent < due {
+        var budget = Self.maxEmitsPerTick
+        while self.rateSent < due, budget > 0 {
+            budget -= 1
             if self.inFlight > self.maxLag {
                 self.skipped += due - self.rateSent
                 self.rateSent = due

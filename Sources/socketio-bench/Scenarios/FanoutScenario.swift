@@ -43,6 +43,13 @@ enum FanoutScenario {
 
         if !load.namespace {
             let joined = try await Self.join(receivers, expected: connected)
+            if joined == 0 {
+                for role in receivers { try await role.eventLoop.submit { role.value.closeAll() }.get() }
+                throw BenchError.scenario(
+                    "no receiver's `join` was acknowledged within 10 s: does the server have the bench handlers? "
+                        + "(socketio-node needs --bench-handlers; socketio-fixture needs --handlers fixture here)"
+                )
+            }
             if joined < connected {
                 setupFailures += connected - joined
                 setupSamples.append("only \(joined) of \(connected) receivers acknowledged the join")

@@ -41,6 +41,14 @@ struct MeasurementWindow: Sendable {
                 ? nil : Self.rounded(benchSeconds / (serverSeconds + benchSeconds) * 100, 1),
             perProcessSeconds: nil
         )
+        var errors = self.stats.errors
+        var errorSamples = self.stats.errorSamples
+        if operations == 0 {
+            errors += 1
+            errorSamples.append(
+                "no \(operation) completed in \(Self.rounded(seconds, 2)) s (does the server have the bench handlers? socketio-fixture needs --handlers fixture)"
+            )
+        }
         return RunResult(
             label: label,
             operation: operation,
@@ -52,8 +60,8 @@ struct MeasurementWindow: Sendable {
             serverCPU: serverCPU,
             benchCPU: benchCPU,
             serverRSS: serverRSS,
-            errors: self.stats.errors,
-            errorSamples: self.stats.errorSamples,
+            errors: errors,
+            errorSamples: errorSamples,
             notes: notes,
             extra: extra
         )
