@@ -369,7 +369,7 @@ final class HTTPFrontTests: XCTestCase {
     }
 
     /// What must hold whether or not the session survives (see the machine's
-    /// `testBUG_abandonedPostMustCloseWithTransportErrorLikeTheReference`): the partial body is never
+    /// `testAbandonedPostClosesWithTransportErrorLikeTheReference`): the partial body is never
     /// delivered, and the next POST is not treated as an overlap.
     func testPostWhoseConnectionDropsMidBodyIsNeverDelivered() throws {
         let sid = try self.harness.handshake()

@@ -75,7 +75,7 @@ final class SessionStateMachineOpeningTests: XCTestCase {
     /// The open packet must be the first packet of a session. A frame the application sends while the
     /// session is still handshaking is queued, and `open(on: .polling)` then appends the open packet
     /// *behind* it, so the handshake GET answers `4early\x1e0{…}` and the client fails the handshake.
-    func testBUG_frameSentWhileHandshakingMustFollowTheOpenPacketOverPolling() {
+    func testFrameSentWhileHandshakingFollowsTheOpenPacketOverPolling() {
         var session = Recorded(now: at(0))
         XCTAssertEqual(session.send(text("4early")), .queued)
         _ = session.open(.polling, at(10))
@@ -84,7 +84,7 @@ final class SessionStateMachineOpeningTests: XCTestCase {
 
     /// Same cause over WebSocket: `open(on: .websocket)` writes only the open packet; the frame queued
     /// while handshaking is never written (and keeps counting against the outbound buffer).
-    func testBUG_frameSentWhileHandshakingMustNotBeLostOverWebSocket() {
+    func testFrameSentWhileHandshakingIsNotLostOverWebSocket() {
         var session = Recorded(now: at(0))
         XCTAssertEqual(session.send(text("4early")), .queued)
         XCTAssertEqual(session.open(.websocket, at(10)), [.writeWebSocket([testOpenFrame, text("4early")])])

@@ -167,7 +167,7 @@ final class SessionStateMachinePollingTests: XCTestCase {
     /// `this.onError("data request connection closed prematurely")`, i.e. `transport error`), just as it
     /// does for a dropped parked GET. `postAbandoned(now:)` only frees the POST slot and returns `[]`, so
     /// the session lingers until the ping timeout.
-    func testBUG_abandonedPostMustCloseWithTransportErrorLikeTheReference() {
+    func testAbandonedPostClosesWithTransportErrorLikeTheReference() {
         var session = Recorded.polling()
         _ = session.poll(at(5))
         _ = session.postStarted(at(10))

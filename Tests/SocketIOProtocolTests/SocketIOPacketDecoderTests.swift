@@ -94,8 +94,10 @@ final class SocketIOPacketDecoderTests: XCTestCase {
         XCTAssertEqual(try decoder.decode(text: #"2["x"]"#), .event("x"))
     }
 
-    func testBinaryPacketWithZeroAttachmentsIsCompleteAtOnce() throws {
-        XCTAssertEqual(try decodeOne(#"50-["x"]"#), .event("x"))
+    func testBinaryPacketWithZeroAttachmentsIsRejected() {
+        // The reference refuses a binary packet without attachments ("Illegal attachments").
+        XCTAssertThrowsError(try decodeOne(#"50-["x"]"#))
+        XCTAssertThrowsError(try decodeOne(#"60-["x"]"#))
     }
 
     func testEncodedBinaryPacketsDecodeBack() throws {

@@ -39,12 +39,14 @@ final class SocketIOPacketRejectionTests: XCTestCase {
             ("1{}", .disconnect), ("1[]", .disconnect), ("1/admin,null", .disconnect), (#"1"x""#, .disconnect),
             ("4[]", .connectError), ("4true", .connectError), ("4null", .connectError),
             ("3{}", .ack), (#"3"ok""#, .ack), ("31null", .ack),
-            (#"51-{"_placeholder":true,"num":0}"#, .binaryEvent), ("60-{}", .binaryAck),
+            (#"51-{"_placeholder":true,"num":0}"#, .binaryEvent), ("61-{}", .binaryAck),
         ]
         for (text, type) in cases {
             assertThrows(.invalidPayload(type)) { () throws(SocketIOProtocolError) in try decodeOne(text) }
         }
-        assertThrows(.reservedEventName("connect")) { () throws(SocketIOProtocolError) in try decodeOne(#"50-["connect"]"#) }
+        assertThrows(.reservedEventName("connect")) { () throws(SocketIOProtocolError) in
+            try decodeOne(#"51-["connect",{"_placeholder":true,"num":0}]"#)
+        }
     }
 
     func testBadJSON() {
@@ -106,7 +108,7 @@ final class SocketIOPacketRejectionTests: XCTestCase {
         assertThrows(.placeholderOutOfRange(num: -1, attachments: 1)) { () throws(SocketIOProtocolError) in
             try decodeOne(#"51-["x",{"_placeholder":true,"num":-1}]"#)
         }
-        assertThrows(.placeholderOutOfRange(num: 0, attachments: 0)) { () throws(SocketIOProtocolError) in
+        assertThrows(.invalidAttachmentCount) { () throws(SocketIOProtocolError) in
             try decodeOne(#"50-["x",{"_placeholder":true,"num":0}]"#)
         }
         assertThrows(.duplicatePlaceholder(num: 0)) { () throws(SocketIOProtocolError) in
