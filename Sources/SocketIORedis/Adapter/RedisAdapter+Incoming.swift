@@ -58,7 +58,7 @@ extension RedisAdapter {
             let local = self.local
             Task {
                 let sockets = (try? await local.fetchSockets(options)) ?? []
-                self.publishResponse(["requestId": .string(requestID), "sockets": .array(sockets.map(self.wireSocket))])
+                self.publishResponse(["requestId": .string(requestID), "sockets": .array(sockets.map(\.wireValue))])
             }
 
         case .serverSideEmit:

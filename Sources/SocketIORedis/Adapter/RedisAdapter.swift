@@ -146,7 +146,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
             "opts": Self.requestOptions(options),
         ]
         self.driver.publish(RedisWireCodec.json(request), to: self.requestChannel, sharded: false)
-        let remote = try await answers.get().compactMap { self.remoteSocket(from: $0) }
+        let remote = try await answers.get().compactMap { SocketIORemoteSocket(wire: $0, namespace: self.namespace) }
         return localSockets + remote
     }
 
@@ -256,26 +256,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
         ]
     }
 
-    func remoteSocket(from value: SocketIOValue) -> SocketIORemoteSocket? {
-        guard let id = value["id"]?.stringValue else { return nil }
-        return SocketIORemoteSocket(
-            id: id,
-            handshake: SocketIOHandshake(value: value["handshake"] ?? .object([:])),
-            rooms: Set((value["rooms"]?.arrayValue ?? []).compactMap(\.roomName)),
-            data: value["data"] ?? .null,
-            namespace: self.namespace
-        )
-    }
 
-    /// A local socket as a fetchSockets answer carries it.
-    func wireSocket(_ socket: SocketIORemoteSocket) -> SocketIOValue {
-        [
-            "id": .string(socket.id),
-            "handshake": socket.handshake.value,
-            "rooms": .array(socket.rooms.sorted().map(SocketIOValue.string)),
-            "data": socket.data,
-        ]
-    }
 }
 
 /// The request types of the classic protocol.

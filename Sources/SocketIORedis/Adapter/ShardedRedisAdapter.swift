@@ -186,7 +186,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
         let timeout = TimeAmount.milliseconds(Int64(options.flags.timeout ?? Int(self.configuration.requestTimeout.nanoseconds / 1_000_000)))
         let answers = self.requests.start(id: requestID, kind: .fetchSockets, expected: others, timeout: timeout, on: self.eventLoop)
         self.publish(.fetchSockets, ["opts": options.wireValue, "requestId": .string(requestID)])
-        let remote = try await answers.get().compactMap { self.remoteSocket(from: $0) }
+        let remote = try await answers.get().compactMap { SocketIORemoteSocket(wire: $0, namespace: self.namespace) }
         return localSockets + remote
     }
 
@@ -283,7 +283,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
             Task {
                 let sockets = (try? await local.fetchSockets(options)) ?? []
                 self.publishResponse(to: sender, .fetchSocketsResponse, [
-                    "requestId": .string(requestID), "sockets": .array(sockets.map(self.wireSocket)),
+                    "requestId": .string(requestID), "sockets": .array(sockets.map(\.wireValue)),
                 ])
             }
         case .serverSideEmit:
@@ -320,25 +320,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
         }
     }
 
-    private func remoteSocket(from value: SocketIOValue) -> SocketIORemoteSocket? {
-        guard let id = value["id"]?.stringValue else { return nil }
-        return SocketIORemoteSocket(
-            id: id,
-            handshake: SocketIOHandshake(value: value["handshake"] ?? .object([:])),
-            rooms: Set((value["rooms"]?.arrayValue ?? []).compactMap(\.roomName)),
-            data: value["data"] ?? .null,
-            namespace: self.namespace
-        )
-    }
 
-    private func wireSocket(_ socket: SocketIORemoteSocket) -> SocketIOValue {
-        [
-            "id": .string(socket.id),
-            "handshake": socket.handshake.value,
-            "rooms": .array(socket.rooms.sorted().map(SocketIOValue.string)),
-            "data": socket.data,
-        ]
-    }
 }
 
 /// Reports a remote broadcast-with-ack's local client count and answers to the requesting node.

@@ -166,35 +166,12 @@ extension HiredisDriverCore {
     // MARK: Requests
 
     func subscriberCount(of channel: String, sharded: Bool, timeout: TimeAmount, promise: EventLoopPromise<Int>) {
-        switch self.machine.state {
-        case .closing, .closed:
-            promise.fail(RedisDriverError.closed)
-            return
-        case .idle, .connecting, .waiting:
-            promise.fail(RedisDriverError.notConnected)
-            return
-        case .connected:
-            break
-        }
-        guard let command = self.link?.command else {
-            promise.fail(RedisDriverError.notConnected)
-            return
-        }
-        var answered = false
-        let timer = self.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            guard !answered else { return }
-            answered = true
-            promise.fail(RedisDriverError.timeout)
-        }
-        command.send(.subscriberCount(of: channel, sharded: sharded)) { result in
-            guard !answered else { return }
-            answered = true
-            timer.cancel()
+        let reply = self.eventLoop.makePromise(of: RESPValue.self)
+        self.send(.subscriberCount(of: channel, sharded: sharded), timeout: timeout, promise: reply)
+        reply.futureResult.whenComplete { result in
             switch result {
             case .success(.array(.some(let pair))) where pair.count == 2 && pair[1].integer != nil:
                 promise.succeed(Int(pair[1].integer!))
-            case .success(.error(let message)):
-                promise.fail(RedisDriverError.serverError(message))
             case .success(let other):
                 promise.fail(RedisDriverError.unexpectedReply("\(other)"))
             case .failure(let error):
