@@ -4,11 +4,15 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
 
-.PHONY: help deps run build release test test-deps unit-test e2e-test clean
+.PHONY: help deps run build release test test-deps unit-test e2e-test bench cluster cluster-stop cluster-status cluster-test docker-test clean
 
 help:
-	@echo "make run    build and start a single node on $(HOST):$(PORT) (in-memory adapter)"
-	@echo "make test   install test dependencies, build, run unit and end-to-end tests"
+	@echo "make run            build and start a single node on $(HOST):$(PORT) (in-memory adapter)"
+	@echo "make test           install test dependencies, build, run unit and end-to-end tests"
+	@echo "make bench          release build + benchmark suite (a few minutes), writes docs/benchmarks.md"
+	@echo "make cluster        redis-server, node1..node3 and HAProxy on http://127.0.0.1:8080 as local processes"
+	@echo "make cluster-stop   stop that cluster"
+	@echo "make docker-test    the same topology with docker compose, tested through the balancer"
 
 deps:
 	@scripts/build-deps.sh
@@ -32,6 +36,26 @@ e2e-test: build test-deps
 	$(VENV)/bin/python -m pytest Tests/e2e -q
 
 test: test-deps unit-test e2e-test
+
+bench: deps
+	@scripts/bench.sh
+
+# Local cluster: redis-server, node1..node3, HAProxy with docker/haproxy.cfg on http://127.0.0.1:8080
+cluster: release
+	SOCKETIO_BIN_DIR=.build/release scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
+
+cluster-status:
+	scripts/cluster.sh status
+
+cluster-test: build test-deps
+	$(VENV)/bin/python -m pytest Tests/e2e/cluster_lb -q
+
+docker-test:
+	docker compose -f docker/docker-compose.yml --profile test up --build --exit-code-from tests; \
+	status=$$?; docker compose -f docker/docker-compose.yml --profile test down; exit $$status
 
 clean:
 	rm -rf .build $(VENV)

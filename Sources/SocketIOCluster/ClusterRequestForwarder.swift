@@ -112,6 +112,11 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
                 }
             }
             .connect(host: host, port: port)
+            .flatMapError { error in
+                // No connection, so the collector never runs: fail its promise here.
+                promise.fail(error)
+                return eventLoop.makeFailedFuture(error)
+            }
             .flatMap { channel in
                 var headers = request.headers
                 headers.replaceOrAdd(name: "Connection", value: "close")
@@ -209,6 +214,11 @@ final class ForwardedResponseCollector: ChannelInboundHandler, RemovableChannelH
     func channelInactive(context: ChannelHandlerContext) {
         self.promise.fail(ForwardingError.connectionClosed)
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Whatever happened, the promise is completed once the handler goes.
+        self.promise.fail(ForwardingError.connectionClosed)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -450,8 +450,10 @@ struct EngineSessionStateMachine: Sendable {
             }
             return actions
         case .websocket:
+            // Like the reference, a WebSocket gets a close frame only (no `1` packet): a client that
+            // sees the transport close reconnects, which is what a server shutdown behind a balancer needs.
             self.state = .closed
-            return [.writeWebSocket([.close]), .closeWebSocket, .notifyClosed(.forcedClose), .finish]
+            return [.closeWebSocket, .notifyClosed(.forcedClose), .finish]
         case .handshaking:
             self.state = .closed
             return [.notifyClosed(.forcedClose), .finish]

@@ -17,17 +17,6 @@ struct ClientHandle: Sendable {
     let eventLoop: any EventLoop
     /// The client; touch only on ``eventLoop``.
     let box: NIOLoopBoundBox<BenchClient?>
-
-    /// Runs `body` with the client on its loop.
-    func withClient(_ body: @escaping @Sendable (BenchClient) -> Void) {
-        let box = self.box
-        self.eventLoop.execute { if let client = box.value { body(client) } }
-    }
-
-    /// Closes the client (Engine.IO close packet, then the connection).
-    func close() {
-        self.withClient { $0.close() }
-    }
 }
 
 /// What a client is opened with.

@@ -1,6 +1,7 @@
 """Fixtures of the load-balancer tests (helpers in lb_support.py):
 
-  lb_cluster_factory(mode)   starts a LocalCluster (mode "sid" or "roundrobin") for one test; each is
+  lb_cluster_factory(mode, node_args)
+                             starts a LocalCluster (mode "sid" or "roundrobin") for one test; each is
                              stopped at teardown by scripts/cluster.sh stop, which ends only the PIDs
                              it started (a process still running afterwards fails the test)
   sid_cluster / rr_cluster   one cluster shared by a module: sid routing / round-robin
@@ -17,8 +18,8 @@ from lb_support import LocalCluster
 def lb_cluster_factory(tmp_path_factory):
     clusters: list[LocalCluster] = []
 
-    def start(mode: str = "sid") -> LocalCluster:
-        cluster = LocalCluster(tmp_path_factory.mktemp(f"cluster-{mode}"), mode)
+    def start(mode: str = "sid", node_args: str = "--bench-handlers") -> LocalCluster:
+        cluster = LocalCluster(tmp_path_factory.mktemp(f"cluster-{mode}"), mode, node_args)
         clusters.append(cluster)
         cluster.start()
         return cluster

@@ -72,9 +72,10 @@ def distinct_free_ports(count: int) -> list[int]:
 class LocalCluster:
     """A cluster started by scripts/cluster.sh on free ports."""
 
-    def __init__(self, state_dir: Path, mode: str):
+    def __init__(self, state_dir: Path, mode: str, node_args: str = "--bench-handlers"):
         self.state_dir = state_dir
         self.mode = mode
+        self.node_args = node_args
         self.node_bin = node_binary()
         self.haproxy = require_tool("haproxy", "HAPROXY")
         self.redis_server = require_tool("redis-server", "REDIS_SERVER")
@@ -100,7 +101,7 @@ class LocalCluster:
             NODE2_PORT=str(self.ports["node2"]),
             NODE3_PORT=str(self.ports["node3"]),
             REDIS_PORT=str(self.ports["redis"]),
-            NODE_ARGS="--bench-handlers",
+            NODE_ARGS=self.node_args,
             READY_TIMEOUT="30",
         )
         env.pop("REDIS_URL", None)

@@ -1,13 +1,17 @@
-"""What clients see through HAProxy when a node dies (SIGKILL) and when Redis goes away."""
+"""What clients see through HAProxy when a node dies (SIGKILL), when Redis goes away, and when a node
+shuts down gracefully (SIGTERM with --shutdown-delay)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 import uuid
 
-from cluster_scenario import LbClient, eventually
+import aiohttp
+
+from cluster_scenario import LbClient, eventually, scrape_all
 from lb_support import (
     NODE_IDS,
     expect_session_unknown,
@@ -36,16 +40,25 @@ async def connect_spread(cluster, run_id: str, transports, per_node: int, **clie
     of every transport in `transports` (extra ones are kept). Returns node -> clients."""
     tags = {cluster.routing_tag(n): n for n in NODE_IDS}
     by_node: dict[str, list[LbClient]] = {n: [] for n in NODE_IDS}
-    for transport in transports:
-        for attempt in range(per_node * len(NODE_IDS) * 4):
-            if all(sum(1 for c in by_node[n] if c.transport_mode == transport) >= per_node for n in NODE_IDS):
-                break
-            client = LbClient(f"{transport}-{attempt}", transport, run_id, **client_args)
-            await client.open(cluster.lb_url)
-            assert client.tag in tags, f"{client.name}: sid {client.sid_now} names no node {tags}"
-            by_node[tags[client.tag]].append(client)
-        else:
-            raise AssertionError(f"could not place {per_node} {transport} client(s) on every node: {by_node}")
+    opened: list[LbClient] = []
+
+    def placed(transport: str) -> bool:
+        return all(sum(1 for c in by_node[n] if c.transport_mode == transport) >= per_node for n in NODE_IDS)
+
+    try:
+        for transport in transports:
+            for attempt in range(per_node * len(NODE_IDS) * 4):
+                if placed(transport):
+                    break
+                client = LbClient(f"{transport}-{attempt}", transport, run_id, **client_args)
+                opened.append(client)
+                await client.open(cluster.lb_url)
+                assert client.tag in tags, f"{client.name}: sid {client.sid_now} names no node {tags}"
+                by_node[tags[client.tag]].append(client)
+            assert placed(transport), f"could not place {per_node} {transport} client(s) on every node: {by_node}"
+    except BaseException:
+        await asyncio.gather(*(c.close() for c in opened))
+        raise
     return by_node
 
 
@@ -180,6 +193,75 @@ def test_redis_outage_local_delivery_continues_through_the_balancer(lb_cluster_f
 
             # New clients still get a session through the balancer.
             assert (await asyncio.to_thread(handshake, cluster.lb_url))[:4] in {cluster.routing_tag(n) for n in NODE_IDS}
+        finally:
+            await asyncio.gather(*(c.close() for c in clients))
+
+    run(scenario())
+
+
+def test_graceful_shutdown_drains_behind_the_balancer(lb_cluster_factory):
+    delay = 6.0
+    cluster = lb_cluster_factory("sid", f"--bench-handlers --shutdown-delay {delay:g}s")
+    tags = {cluster.routing_tag(n): n for n in NODE_IDS}
+    leaving, staying = "node1", ("node2", "node3")
+    run_id = uuid.uuid4().hex[:12]
+
+    async def scenario() -> None:
+        by_node = await connect_spread(
+            cluster, run_id, ("polling", "websocket"), per_node=1,
+            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5, randomization_factor=0,
+        )
+        clients = [c for group in by_node.values() for c in group]
+        try:
+            drained = by_node[leaving]
+            old_sids = [c.sid_now for c in drained]
+            pid = cluster.pid(leaving)
+            cluster.killed.add(leaving)
+            os.kill(pid, signal.SIGTERM)
+            started = time.monotonic()
+
+            # /readyz answers 503 at once: HAProxy takes the node out of the handshake rotation...
+            def out_of_rotation():
+                states = cluster.haproxy_states()
+                return states if states.get(f"nodes/{leaving}") == "DOWN" and states.get(f"nodes/{leaving}_live") == "UP" else None
+
+            assert await asyncio.to_thread(wait_until, out_of_rotation, delay - 0.5, 0.05), cluster.haproxy_states()
+            owners = [tags[(await asyncio.to_thread(handshake, cluster.lb_url))[:4]] for _ in range(4)]
+            assert leaving not in owners, owners
+
+            # ...while its own sessions still reach it (through node1_live), with nothing forwarded.
+            sender = next(c for c in drained if c.transport_mode == "polling")
+            await sender.ack("broadcast", run_id, sender.name)
+            await eventually(lambda: all(c.broadcasts for c in clients), DELIVERY_TIMEOUT)
+            assert all(c.broadcasts == [sender.name] for c in clients), {c.name: c.broadcasts for c in clients}
+            assert time.monotonic() - started < delay, "the check ran past the shutdown delay"
+            assert all(c.connects == 1 and not c.disconnects for c in drained)
+
+            # When the delay is over the node closes its clients (an Engine.IO close packet, then the
+            # transport closes). python-socketio takes a close packet as final and does not reconnect
+            # by itself, so connect those clients again, as an application would: through the
+            # balancer, they land on the other nodes.
+            await eventually(lambda: all(c.disconnects for c in drained), delay + 10)
+            assert all(c.disconnects for c in drained), [(c.name, c.sids, c.disconnects) for c in drained]
+            await asyncio.sleep(1.0)  # an automatic reconnection, if the client makes one, starts by now
+            for c in drained:
+                if not c.connected:
+                    await eventually(lambda: c.eio.state == "disconnected", 5)
+                    await c.open(cluster.lb_url)
+
+            def moved() -> bool:
+                return all(c.connected and c.sid_now not in old_sids and tags.get(c.tag) in staying for c in drained)
+
+            await eventually(moved, 15)
+            assert moved(), [(c.name, c.sids, c.disconnects) for c in drained]
+            assert await asyncio.to_thread(wait_until, lambda: not cluster.alive(leaving), 15), f"{leaving} did not exit"
+            for name in staying:
+                for c in by_node[name]:
+                    assert c.connects == 1 and not c.disconnects, f"{c.name}: {c.disconnects}"
+            async with aiohttp.ClientSession() as session:
+                metrics = await scrape_all(session, {n: cluster.node_urls[n] for n in staying})
+            forwarded = {n: m.value("socketio_forwarded_requests_total") + m.value("socketio_forwarded_upgrades_total") for n, m in metrics.items()}
+            assert forwarded == {n: 0 for n in staying}, forwarded
         finally:
             await asyncio.gather(*(c.close() for c in clients))
 
