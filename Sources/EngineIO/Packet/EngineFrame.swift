@@ -19,12 +19,49 @@ public struct EngineFrame: Sendable, Hashable {
     public let kind: Kind
     /// The encoded bytes (see the type's documentation).
     public let bytes: ByteBuffer
+    /// The whole WebSocket message (frame header and payload) when prepared with
+    /// ``preparedForBroadcast()``: written as is, without a header per recipient.
+    public private(set) var webSocketMessage: ByteBuffer?
 
     /// A frame from already encoded bytes. For `.text`, `bytes` must start with the type digit.
-    @inlinable
     public init(kind: Kind, bytes: ByteBuffer) {
         self.kind = kind
         self.bytes = bytes
+        self.webSocketMessage = nil
+    }
+
+    /// This frame with its own copy of the bytes and the complete WebSocket message built once, for
+    /// writing to many recipients on one event loop: no per-recipient header, and no reference count
+    /// shared with other loops' copies.
+    public func preparedForBroadcast() -> EngineFrame {
+        var copy = EngineFrame(kind: self.kind, bytes: ByteBuffer(self.bytes.readableBytesView))
+        let length = self.bytes.readableBytes
+        var message = ByteBuffer()
+        message.reserveCapacity(length + 10)
+        message.writeInteger(UInt8(0x80 | (self.kind == .text ? 0x1 : 0x2)))
+        if length < 126 {
+            message.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            message.writeInteger(UInt8(126))
+            message.writeInteger(UInt16(length))
+        } else {
+            message.writeInteger(UInt8(127))
+            message.writeInteger(UInt64(length))
+        }
+        message.writeImmutableBuffer(self.bytes)
+        copy.webSocketMessage = message
+        return copy
+    }
+
+    /// Frames are equal when their kind and bytes are.
+    public static func == (lhs: EngineFrame, rhs: EngineFrame) -> Bool {
+        lhs.kind == rhs.kind && lhs.bytes == rhs.bytes
+    }
+
+    /// Hashes the kind and the bytes.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.kind)
+        hasher.combine(self.bytes)
     }
 
     /// A text `message` packet carrying `text`.

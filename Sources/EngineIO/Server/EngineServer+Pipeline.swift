@@ -55,7 +55,8 @@ extension EngineServer {
     /// Puts the WebSocket handlers on a connection that was just switched from HTTP, and starts the
     /// session (a new one, or an upgrade probe for `sid`).
     func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
-        let transport = EngineWebSocketTransport(channel: channel)
+        let rawWriter = EngineWebSocketRawWriter()
+        let transport = EngineWebSocketTransport(channel: channel, rawWriter: rawWriter)
         let operations = channel.pipeline.syncOperations
         let maxFrameSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
         let session: EngineSession
@@ -68,6 +69,7 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
+        try operations.addHandler(rawWriter)
         try operations.addHandler(WebSocketFrameEncoder())
         try operations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
         try operations.addHandler(WebSocketProtocolErrorHandler())

@@ -4,11 +4,14 @@ import NIOWebSocket
 /// A WebSocket that carries (or probes for) one session. Safe to use from any thread.
 final class EngineWebSocketTransport: @unchecked Sendable {
     let channel: any Channel
+    /// Writes prepared WebSocket messages below the frame encoder (used on the channel's loop only).
+    private let rawWriter: EngineWebSocketRawWriter?
     /// A flush is queued in this loop's ``EngineFlushBatch`` (touched on the channel's loop only).
     private var flushPending = false
 
-    init(channel: any Channel) {
+    init(channel: any Channel, rawWriter: EngineWebSocketRawWriter? = nil) {
         self.channel = channel
+        self.rawWriter = rawWriter
     }
 
     /// Whether the socket's outbound buffer is below its high watermark.
@@ -29,7 +32,11 @@ final class EngineWebSocketTransport: @unchecked Sendable {
             self.channel.writeAndFlush(message, promise: nil)
             return
         }
-        self.channel.write(message, promise: nil)
+        if let prepared = frame.webSocketMessage, let rawWriter = self.rawWriter, rawWriter.isActive {
+            rawWriter.write(prepared)
+        } else {
+            self.channel.write(message, promise: nil)
+        }
         if !self.flushPending {
             self.flushPending = true
             EngineFlushBatch.forCurrentThread().enqueue(self, on: self.channel.eventLoop)
@@ -50,5 +57,29 @@ final class EngineWebSocketTransport: @unchecked Sendable {
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
             channel.close(promise: nil)
         }
+    }
+}
+
+/// Sits below the WebSocket frame encoder and lets the transport write messages that already carry
+/// their frame header (``EngineFrame/preparedForBroadcast()``), skipping the encoder.
+final class EngineWebSocketRawWriter: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private var context: ChannelHandlerContext?
+
+    var isActive: Bool { self.context != nil }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Writes a complete WebSocket message (on the channel's loop).
+    func write(_ message: ByteBuffer) {
+        self.context?.write(self.wrapOutboundOut(.byteBuffer(message)), promise: nil)
     }
 }

@@ -29,6 +29,8 @@ enum SocketIODelivery {
         }
         for (_, group) in groups {
             let members = group.sockets
+            // Each loop gets its own copy, with the WebSocket message built once for all its members.
+            let frames = frames.map { $0.preparedForBroadcast() }
             let write: @Sendable () -> Void = {
                 for socket in members {
                     socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)

@@ -75,8 +75,10 @@ def test_shutdown_answers_parked_polls_and_closes_websockets(launch_node):
             break
         if opcode == websocket.ABNF.OPCODE_TEXT:
             messages.append(data.decode())
-    assert messages[-1:] == ["1"], messages
-    assert close_code in (1000, 1001), close_code
+    # A close frame "going away" and no Engine.IO close packet, as the reference closes WebSockets:
+    # clients treat it as a lost transport and reconnect (through a balancer, to another node).
+    assert "1" not in messages, messages
+    assert close_code == 1001, close_code
     ws.close()
     assert node.wait_exit(6) == 0, node.log()
 
