@@ -2,7 +2,8 @@ import NIOCore
 
 /// Frames waiting for the next polling GET, bounded in bytes.
 struct EngineOutboundQueue: Sendable {
-    private(set) var frames = CircularBuffer<EngineFrame>()
+    /// Starts small: a WebSocket session never queues, and an idle connection should cost little.
+    private(set) var frames = CircularBuffer<EngineFrame>(initialCapacity: 2)
     private(set) var byteCount = 0
     let maxBytes: Int
 

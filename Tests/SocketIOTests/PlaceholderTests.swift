@@ -1,3 +1,0 @@
-import XCTest
-@testable import SocketIO
-final class PlaceholderTests: XCTestCase { func testNothing() {} }
