@@ -88,6 +88,7 @@ struct SocketIOFixture: AsyncParsableCommand {
             switch socket.handshake.auth["token"]?.stringValue {
             case "bad": throw SocketIOConnectError("not authorized", data: ["code": 401])
             case "slow": try await Task.sleep(for: .milliseconds(50))
+            case "hang": try await Task.sleep(for: .seconds(3600))  // ends by the connect deadline's cancellation
             default: break
             }
         }

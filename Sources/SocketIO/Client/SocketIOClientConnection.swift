@@ -9,7 +9,8 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     private unowned let server: SocketIOServer
     private var decoder: SocketIOPacketDecoder
     private var sockets: [String: SocketIOSocket] = [:]
-    private var connecting: Set<String> = []
+    /// Namespaces whose connection middlewares are running, with their task and deadline.
+    private var connecting: [String: (task: Task<Void, Never>, deadline: Scheduled<Void>)] = [:]
     private var connectTimer: Scheduled<Void>?
     private var closed = false
 
@@ -65,7 +66,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     // MARK: Namespaces
 
     private func connect(namespace name: String, auth: SocketIOValue?) {
-        guard self.sockets[name] == nil, !self.connecting.contains(name) else { return }
+        guard self.sockets[name] == nil, self.connecting[name] == nil else { return }
         guard let namespace = self.server.namespace(forConnecting: name, auth: auth ?? .object([:])) else {
             self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
             self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
@@ -82,14 +83,26 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             self.finishConnect(socket)
             return
         }
-        self.connecting.insert(name)
+        // The middlewares run as a task with a deadline (connectTimeout): a middleware that never
+        // returns is cancelled and the client gets a CONNECT_ERROR; closing the client cancels it too.
         let loop = self.session.eventLoop
         let promise = loop.makePromise(of: Void.self)
-        promise.completeWithTask {
-            for middleware in middlewares { try await middleware(socket) }
+        let task = Task {
+            do {
+                for middleware in middlewares { try await middleware(socket) }
+                promise.succeed(())
+            } catch {
+                promise.fail(error)
+            }
         }
+        let deadline = loop.scheduleTask(in: self.server.configuration.connectTimeout) {
+            task.cancel()
+            promise.fail(SocketIOConnectError("Connection timed out"))
+        }
+        self.connecting[name] = (task, deadline)
         promise.futureResult.whenComplete { [self] result in
-            self.connecting.remove(name)
+            deadline.cancel()
+            self.connecting[name] = nil
             guard !self.closed else { return }
             switch result {
             case .success:
@@ -135,6 +148,11 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         self.closed = true
         self.connectTimer?.cancel()
         self.connectTimer = nil
+        for (_, pending) in self.connecting {
+            pending.deadline.cancel()
+            pending.task.cancel()
+        }
+        self.connecting = [:]
         for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason) }
         self.sockets = [:]
     }
