@@ -1,4 +1,5 @@
 import XCTest
+import NIOHTTP1
 
 @testable import EngineIO
 
@@ -61,5 +62,31 @@ final class RequestTargetTests: XCTestCase {
         let target = EngineRequestTarget(uri: "/p?q=what?&x=1")
         XCTAssertEqual(target.path, "/p")
         XCTAssertEqual(target.query, ["q": "what?", "x": "1"])
+    }
+}
+
+/// A session's kept copy of its handshake reads the same as the request it came from.
+final class HandshakeRequestCompactionTests: XCTestCase {
+    private func request(uri: String, query: [String: String]) -> EngineHandshakeRequest {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(64)
+        headers.add(name: "Host", value: "example.test")
+        headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
+        return EngineHandshakeRequest(method: .GET, uri: uri, headers: headers, query: query, remoteAddress: nil)
+    }
+
+    func testCompactedKeepsHeadersAndTheQueryTheURISpells() {
+        let uri = "/socket.io/?EIO=4&transport=websocket&token=a%20b"
+        let original = self.request(uri: uri, query: EngineRequestTarget(uri: uri).query)
+        let compacted = original.compacted()
+        XCTAssertEqual(compacted.headers, original.headers)
+        XCTAssertEqual(compacted.query, ["EIO": "4", "transport": "websocket", "token": "a b"])
+        XCTAssertEqual(compacted.uri, uri)
+    }
+
+    func testCompactedKeepsAQueryThatDiffersFromTheURI() {
+        var original = self.request(uri: "/socket.io/?EIO=4", query: ["EIO": "4"])
+        original.query["added"] = "by a hook"
+        XCTAssertEqual(original.compacted().query, ["EIO": "4", "added": "by a hook"])
     }
 }

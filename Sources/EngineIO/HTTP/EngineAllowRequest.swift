@@ -10,9 +10,41 @@ public struct EngineHandshakeRequest: Sendable {
     /// The request headers.
     public var headers: HTTPHeaders
     /// The decoded query parameters (the first value of each name).
-    public var query: [String: String]
+    public var query: [String: String] {
+        get { self.queryOverride ?? EngineRequestTarget(uri: self.uri).query }
+        set { self.queryOverride = newValue }
+    }
     /// The client's address as the server saw it.
     public var remoteAddress: SocketAddress?
+    /// The query when it is not the one `uri` spells (or until ``compacted()`` drops the parsed copy).
+    private var queryOverride: [String: String]?
+
+    /// A handshake request; `query` is the decoded query of `uri`.
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, query: [String: String], remoteAddress: SocketAddress?) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.queryOverride = query
+        self.remoteAddress = remoteAddress
+    }
+}
+
+extension EngineHandshakeRequest {
+    /// The same request in less memory, for a session to keep for its whole life: the headers in
+    /// storage of exactly their size (the HTTP decoder reserves room for many; the names and values
+    /// themselves are shared, not copied), and no query dictionary when the URI spells the same one
+    /// (it is decoded again when read).
+    func compacted() -> EngineHandshakeRequest {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(self.headers.count)
+        for field in self.headers { fields.append((field.name, field.value)) }
+        var copy = self
+        copy.headers = HTTPHeaders(fields)
+        if let query = self.queryOverride, query == EngineRequestTarget(uri: self.uri).query {
+            copy.queryOverride = nil
+        }
+        return copy
+    }
 }
 
 /// The answer of an allowRequest hook.

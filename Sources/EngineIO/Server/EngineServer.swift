@@ -71,6 +71,7 @@ public final class EngineServer: Sendable {
         transport: EngineServerConfiguration.TransportKind,
         on loop: any EventLoop
     ) -> EngineSession {
+        let handshake = handshake.compacted()
         while true {
             let session = EngineSession(
                 id: self.configuration.sessionIDGenerator(),

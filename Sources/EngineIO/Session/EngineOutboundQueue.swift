@@ -2,8 +2,9 @@ import NIOCore
 
 /// Frames waiting for the next polling GET, bounded in bytes.
 struct EngineOutboundQueue: Sendable {
-    /// Starts small: a WebSocket session never queues, and an idle connection should cost little.
-    private(set) var frames = CircularBuffer<EngineFrame>(initialCapacity: 2)
+    /// Empty without storage: a WebSocket session never queues, and an idle connection should cost
+    /// little. The queue only ever grows at the end and is drained whole, so an array does.
+    private(set) var frames: [EngineFrame] = []
     private(set) var byteCount = 0
     let maxBytes: Int
 
@@ -29,14 +30,14 @@ struct EngineOutboundQueue: Sendable {
 
     /// Puts `frame` before every queued frame, whatever the limit (the open packet).
     mutating func forcePrepend(_ frame: EngineFrame) {
-        self.frames.prepend(frame)
+        self.frames.insert(frame, at: 0)
         self.byteCount += frame.byteCount
     }
 
     /// Removes and returns every queued frame, oldest first.
     mutating func drain() -> [EngineFrame] {
-        let drained = Array(self.frames)
-        self.frames.removeAll(keepingCapacity: true)
+        let drained = self.frames
+        self.frames = []
         self.byteCount = 0
         return drained
     }

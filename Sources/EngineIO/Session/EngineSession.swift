@@ -38,7 +38,10 @@ public final class EngineSession: @unchecked Sendable {
     private var parkedPoll: EngineHTTPExchange?
     private var webSocket: EngineWebSocketTransport?
     private var probe: EngineWebSocketTransport?
-    private var timer: Scheduled<Void>?
+    /// The armed timer callback (the session itself is its handler) and when it fires. It is only
+    /// re-armed when the machine's deadline moves *earlier*; a later deadline (the usual case: the next
+    /// ping) is picked up when the armed one fires, so messages never pay for a cancel.
+    private var timer: NIOScheduledCallback?
     private var timerDeadline: NIODeadline?
     private let maxWebSocketBufferedBytes: Int
     private weak var registry: EngineSessionRegistry?
@@ -320,7 +323,7 @@ public final class EngineSession: @unchecked Sendable {
     }
 
     private func finish() {
-        self.timer?.cancel()
+        if let timer = self.timer { self.eventLoop.assumeIsolated().cancelScheduledCallback(timer) }
         self.timer = nil
         self.timerDeadline = nil
         self.probe?.close(code: .normalClosure)
@@ -331,18 +334,22 @@ public final class EngineSession: @unchecked Sendable {
     }
 
     private func rescheduleTimer() {
-        let deadline = self.machine.nextDeadline
-        guard deadline != self.timerDeadline else { return }
-        self.timer?.cancel()
-        self.timerDeadline = deadline
-        guard let deadline else {
-            self.timer = nil
-            return
-        }
-        self.timer = self.eventLoop.scheduleTask(deadline: deadline) { [self] in
-            self.timerDeadline = nil
-            self.timer = nil
-            self.perform(self.machine.timerFired(now: self.eventLoop.now))
-        }
+        guard let deadline = self.machine.nextDeadline else { return }  // an armed timer finds nothing due
+        if let armed = self.timerDeadline, armed <= deadline { return }  // fires first; re-armed then
+        let loop = self.eventLoop.assumeIsolated()
+        if let timer = self.timer { loop.cancelScheduledCallback(timer) }
+        // Throws only when the loop is shutting down, which ends the session anyway.
+        self.timer = try? loop.scheduleCallback(at: deadline, handler: self)
+        self.timerDeadline = self.timer == nil ? nil : deadline
+    }
+}
+
+extension EngineSession: NIOScheduledCallbackHandler {
+    /// The armed deadline came: the machine decides what is due (possibly nothing, if its deadline moved
+    /// later meanwhile), and the timer is armed again for the next one.
+    public func handleScheduledCallback(eventLoop: some EventLoop) {
+        self.timer = nil
+        self.timerDeadline = nil
+        self.perform(self.machine.timerFired(now: self.eventLoop.now))  // re-arms for the next deadline
     }
 }

@@ -109,7 +109,8 @@ struct EngineSessionStateMachine: Sendable {
     private var queue: EngineOutboundQueue
     private let timing: EngineSessionTiming
     private let allowUpgrades: Bool
-    private let openFrame: EngineFrame
+    /// The open packet, until ``open(on:now:)`` hands it out (then dropped: a session lives long).
+    private var openFrame: EngineFrame?
 
     /// A new session in `handshaking`. `openFrame` is the `0{…}` packet to send first.
     init(
@@ -165,15 +166,17 @@ struct EngineSessionStateMachine: Sendable {
             preconditionFailure("open(on:) called in state \(self.state)")
         }
         let open = Open(heartbeat: EngineHeartbeat(startingAt: now, timing: self.timing))
+        guard let openFrame = self.openFrame else { preconditionFailure("open(on:) without an open packet") }
+        self.openFrame = nil
         // Frames the application sent before the open packet go out right after it.
         switch transport {
         case .polling:
-            self.queue.forcePrepend(self.openFrame)
+            self.queue.forcePrepend(openFrame)
             self.state = .polling(open)
             return []
         case .websocket:
             self.state = .websocket(open)
-            return [.writeWebSocket([self.openFrame] + self.queue.drain())]
+            return [.writeWebSocket([openFrame] + self.queue.drain())]
         }
     }
 

@@ -7,9 +7,9 @@ import SocketIOProtocol
 public final class InMemoryAdapter: SocketIOAdapter {
     private struct State {
         /// Room → ids of its members.
-        var rooms: [String: Set<String>] = [:]
+        var rooms: [String: RoomMemberSet] = [:]
         /// Socket id → its rooms.
-        var roomsOfSocket: [String: Set<String>] = [:]
+        var roomsOfSocket: [String: RoomMemberSet] = [:]
         /// Socket id → the socket.
         var sockets: [String: SocketIOSocket] = [:]
     }
@@ -43,7 +43,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
         let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
             state.sockets[socket.id] = socket
-            state.roomsOfSocket[socket.id, default: []].formUnion(rooms)
+            Self.addRooms(rooms, toSocket: socket.id, in: &state)
             return Self.insert(socket.id, into: rooms, in: &state)
         }
         if !created.isEmpty { self.roomObserver?(created, []) }
@@ -54,7 +54,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         var created: [(room: String, isPrivate: Bool)] = []
         for room in rooms {
             if state.rooms[room] == nil {
-                state.rooms[room] = [socketID]
+                state.rooms[room] = RoomMemberSet(socketID)
                 created.append((room, room == socketID || state.roomsOfSocket[room] != nil))
             } else {
                 state.rooms[room]!.insert(socketID)
@@ -63,12 +63,21 @@ public final class InMemoryAdapter: SocketIOAdapter {
         return created
     }
 
+    /// Records `rooms` among the rooms of `socketID` (registering the socket if it is new).
+    private static func addRooms(_ rooms: Set<String>, toSocket socketID: String, in state: inout State) {
+        if state.roomsOfSocket[socketID] == nil {
+            state.roomsOfSocket[socketID] = RoomMemberSet(rooms)
+        } else {
+            for room in rooms { state.roomsOfSocket[socketID]!.insert(room) }
+        }
+    }
+
     /// Adds rooms to a socket known by id (remote join); false if the socket is not here.
     @discardableResult
     public func addAll(socketID: String, rooms: Set<String>) -> Bool {
         let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)]? in
             guard state.roomsOfSocket[socketID] != nil else { return nil }
-            state.roomsOfSocket[socketID, default: []].formUnion(rooms)
+            Self.addRooms(rooms, toSocket: socketID, in: &state)
             return Self.insert(socketID, into: rooms, in: &state)
         }
         if let created, !created.isEmpty { self.roomObserver?(created, []) }
@@ -96,13 +105,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Removes a member; true when the room is now empty and gone.
     private static func removeMember(_ socketID: String, from room: String, in state: inout State) -> Bool {
-        guard var members = state.rooms[room], members.remove(socketID) != nil else { return false }
-        state.rooms[room] = members.isEmpty ? nil : members
-        return members.isEmpty
+        guard state.rooms[room]?.remove(socketID) == true else { return false }
+        guard state.rooms[room]!.isEmpty else { return false }
+        state.rooms[room] = nil
+        return true
     }
 
     public func rooms(of socketID: String) -> Set<String>? {
-        self.state.withLockedValue { $0.roomsOfSocket[socketID] }
+        self.state.withLockedValue { $0.roomsOfSocket[socketID]?.asSet }
     }
 
     public var localRooms: Set<String> {
@@ -123,7 +133,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.state.withLockedValue { state in
             var excluded = Set<String>()
             for room in options.except {
-                if let members = state.rooms[room] { excluded.formUnion(members) }
+                for member in state.rooms[room] ?? RoomMemberSet([]) { excluded.insert(member) }
             }
             var result: [SocketIOSocket] = []
             if options.rooms.isEmpty {
@@ -137,7 +147,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
             } else {
                 var seen = Set<String>()
                 for room in options.rooms {
-                    for id in state.rooms[room] ?? [] where !excluded.contains(id) && seen.insert(id).inserted {
+                    for id in state.rooms[room] ?? RoomMemberSet([]) where !excluded.contains(id) && seen.insert(id).inserted {
                         if let socket = state.sockets[id] { result.append(socket) }
                     }
                 }

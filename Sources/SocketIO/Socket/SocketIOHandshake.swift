@@ -4,11 +4,25 @@ import NIOHTTP1
 import SocketIOProtocol
 
 /// What the server knew about a socket's connection when it joined its namespace.
+///
+/// Every socket keeps one for its whole life, so the headers, the query and the date string are derived
+/// when read from what the Engine.IO session keeps anyway, rather than stored again per socket.
 public struct SocketIOHandshake: Sendable, Hashable {
     /// Request headers of the Engine.IO handshake (lower-cased names).
-    public var headers: [String: String]
+    public var headers: [String: String] {
+        get {
+            if let headers = self.headersOverride { return headers }
+            var headers: [String: String] = [:]
+            for field in self.engineRequest?.headers ?? [:] { headers[field.name.lowercased()] = field.value }
+            return headers
+        }
+        set { self.headersOverride = newValue }
+    }
     /// When the connection was made, as a JavaScript date string.
-    public var time: String
+    public var time: String {
+        get { self.timeOverride ?? Date(timeIntervalSince1970: Double(self.issued) / 1000).description }
+        set { self.timeOverride = newValue }
+    }
     /// The client's address.
     public var address: String
     /// True when the request carried an Origin header.
@@ -20,22 +34,27 @@ public struct SocketIOHandshake: Sendable, Hashable {
     /// The Engine.IO handshake URL.
     public var url: String
     /// Query parameters of the handshake.
-    public var query: [String: String]
+    public var query: [String: String] {
+        get { self.queryOverride ?? self.engineRequest?.query ?? [:] }
+        set { self.queryOverride = newValue }
+    }
     /// The `auth` payload of the CONNECT packet (an empty object when none was sent).
     public var auth: SocketIOValue
 
+    /// The Engine.IO handshake (kept by the session anyway) the headers and query are read from,
+    /// unless they were set or decoded from another node's form.
+    private var engineRequest: EngineHandshakeRequest?
+    private var headersOverride: [String: String]?
+    private var queryOverride: [String: String]?
+    private var timeOverride: String?
+
     init(engine: EngineHandshakeRequest, auth: SocketIOValue?) {
-        var headers: [String: String] = [:]
-        for header in engine.headers { headers[header.name.lowercased()] = header.value }
-        let now = Date()
-        self.headers = headers
-        self.time = now.description
         self.address = engine.remoteAddress?.ipAddress ?? ""
         self.xdomain = engine.headers.contains(name: "origin")
         self.secure = false
-        self.issued = Int(now.timeIntervalSince1970 * 1000)
+        self.issued = Int(Date().timeIntervalSince1970 * 1000)
         self.url = engine.uri
-        self.query = engine.query
+        self.engineRequest = engine
         self.auth = auth ?? .object([:])
     }
 
@@ -46,14 +65,14 @@ public struct SocketIOHandshake: Sendable, Hashable {
             for (key, item) in value?.objectValue ?? [:] { result[key] = item.stringValue ?? item.description }
             return result
         }
-        self.headers = strings(value["headers"])
-        self.time = value["time"]?.stringValue ?? ""
+        self.headersOverride = strings(value["headers"])
+        self.timeOverride = value["time"]?.stringValue ?? ""
         self.address = value["address"]?.stringValue ?? ""
         self.xdomain = value["xdomain"]?.boolValue ?? false
         self.secure = value["secure"]?.boolValue ?? false
         self.issued = value["issued"]?.intValue ?? Int(value["issued"]?.doubleValue ?? 0)
         self.url = value["url"]?.stringValue ?? ""
-        self.query = strings(value["query"])
+        self.queryOverride = strings(value["query"])
         self.auth = value["auth"] ?? .object([:])
     }
 
@@ -73,5 +92,21 @@ public struct SocketIOHandshake: Sendable, Hashable {
             "query": object(self.query),
             "auth": self.auth,
         ]
+    }
+}
+
+extension SocketIOHandshake {
+    public static func == (lhs: SocketIOHandshake, rhs: SocketIOHandshake) -> Bool {
+        lhs.issued == rhs.issued && lhs.url == rhs.url && lhs.address == rhs.address && lhs.xdomain == rhs.xdomain
+            && lhs.secure == rhs.secure && lhs.time == rhs.time && lhs.headers == rhs.headers && lhs.query == rhs.query
+            && lhs.auth == rhs.auth
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.issued)
+        hasher.combine(self.url)
+        hasher.combine(self.address)
+        hasher.combine(self.headers)
+        hasher.combine(self.query)
     }
 }

@@ -19,7 +19,9 @@ public final class SocketIOSocket: @unchecked Sendable {
     private let dataBox = NIOLockedValueBox<SocketIOValue>(.null)
 
     // Event-loop confined.
-    private var handlers: [String: (SocketIOEvent) -> Void] = [:]
+    /// Named event handlers: a short list searched in order, smaller per socket than a dictionary for
+    /// the handful of events a socket usually handles.
+    private var handlers: [(event: String, handler: (SocketIOEvent) -> Void)] = []
     private var anyHandlers: [(SocketIOEvent) -> Void] = []
     private var middlewares: [(SocketIOEvent) throws -> Void] = []
     private var errorHandlers: [(any Error) -> Void] = []
@@ -60,7 +62,11 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// Handles events named `event`.
     public func on(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
         self.eventLoop.preconditionInEventLoop()
-        self.handlers[event] = handler
+        if let index = self.handlers.firstIndex(where: { $0.event == event }) {
+            self.handlers[index].handler = handler
+        } else {
+            self.handlers.append((event, handler))
+        }
     }
 
     /// Handles every event, before its named handler.
@@ -267,7 +273,10 @@ public final class SocketIOSocket: @unchecked Sendable {
             return
         }
         for handler in self.anyHandlers { handler(event) }
-        self.handlers[event.name]?(event)
+        for entry in self.handlers where entry.event == event.name {
+            entry.handler(event)
+            break
+        }
     }
 
     /// Leaves the namespace for `reason`: disconnecting handlers, rooms, pending acks, disconnect handlers.
@@ -291,7 +300,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.namespace.remove(self)
         self.client.removeOnEventLoop(self)
         for handler in self.disconnectHandlers { handler(reason) }
-        self.handlers = [:]
+        self.handlers = []
         self.anyHandlers = []
         self.middlewares = []
         self.disconnectingHandlers = []
