@@ -343,7 +343,7 @@ lines.append("")
 
 sections = [
     ("echo", "Request/ack round trips (`echo`)", "50 WebSocket clients, one `echo` request in flight each, 32-byte string argument; latency is emit to ack."),
-    ("fanout", "Fan-out to one room (`fanout`)", "1,000 WebSocket receivers in one room, one publisher emitting `to-room` with a 32-byte payload (16 digits of send time + filler); at 100 broadcasts/s (100,000 deliveries/s) and at the maximum with 32 broadcasts in flight (emitted and not yet delivered to every receiver). Latency is publisher send time (intended send time at a fixed rate) to receiver read."),
+    ("fanout", "Fan-out to one room (`fanout`)", "1,000 WebSocket receivers in one room, one publisher emitting `to-room` with a 32-byte payload (16 digits of send time + filler); at 100 broadcasts/s (100,000 deliveries/s) and at the maximum with 32 broadcasts in flight (emitted and not yet delivered to every receiver). Latency is from the publisher's write of the broadcast to the receiver's read; at a fixed rate, how late the publisher's sends were against their schedule is reported apart (`sendLag…`: the bench's own timer wake-up, not the server)."),
     ("cluster", "Fan-out across nodes through Redis (`cluster-fanout`)", "Three socketio-node processes on one Redis (classic adapter), receivers spread round robin, publisher on the first node; PUBLISH calls counted from Redis `INFO commandstats`."),
     ("connect", "Handshakes (`connect`)", "32 lanes, each: TCP connect, Engine.IO handshake, Socket.IO CONNECT to `/`, answer, Engine.IO close. Polling uses one keep-alive connection per handshake."),
     ("polling", "Polling-only clients (`polling`)", "Request/ack round trips with polling-only clients (a long-poll GET and a POST connection each)."),

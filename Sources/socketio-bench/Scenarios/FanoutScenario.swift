@@ -85,9 +85,14 @@ enum FanoutScenario {
             let sentBefore = try await publisherLoop.submit { publisher.value.sent }.get()
             try await publisherLoop.submit { publisher.value.start(rate.map { .rate(perSecond: $0) } ?? .max) }.get()
             try await BenchContext.sleep(seconds: run.warmup)
-            let windowSentStart = try await publisherLoop.submit { publisher.value.sent }.get()
+            let windowSentStart = try await publisherLoop.submit {
+                publisher.value.resetSendLag()
+                return publisher.value.sent
+            }.get()
             let measured = try await context.measure(seconds: run.duration)
-            let (windowSentEnd, skipped) = try await publisherLoop.submit { (publisher.value.sent, publisher.value.skipped) }.get()
+            let (windowSentEnd, skipped, sendLag) = try await publisherLoop.submit {
+                (publisher.value.sent, publisher.value.skipped, LatencySummary(publisher.value.sendLag))
+            }.get()
             try await publisherLoop.submit { publisher.value.stop() }.get()
             let undelivered = try await Self.drain(publisher, on: publisherLoop, seconds: 3)
             let (sentAfter, failure) = try await publisherLoop.submit { (publisher.value.sent, publisher.value.failure) }.get()
@@ -103,6 +108,12 @@ enum FanoutScenario {
             if let rate {
                 extra["targetRate"] = rate
                 extra["skippedBroadcasts"] = Double(skipped)
+                if let sendLag {
+                    // Latency counts from the actual send; how late the sends were against the schedule.
+                    extra["sendLagP50Microseconds"] = sendLag.p50Microseconds
+                    extra["sendLagP99Microseconds"] = sendLag.p99Microseconds
+                    extra["sendLagMaxMicroseconds"] = sendLag.maxMicroseconds
+                }
                 if Double(sent) < rate * measured.seconds * 0.95 {
                     notes.append("fixed rate not sustained: \(sent) broadcasts sent, \(Int(rate * measured.seconds)) due")
                 }

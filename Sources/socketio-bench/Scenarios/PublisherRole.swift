@@ -1,3 +1,4 @@
+import Histogram
 import NIOCore
 
 /// The fan-out publisher: one client emitting stamped broadcasts, either as fast as the window allows
@@ -5,9 +6,11 @@ import NIOCore
 ///
 /// In `max` mode a broadcast is in flight from its emit until every receiver has it (judged from the
 /// delivery total of all loops) or, at the latest, until its acknowledgement; at most `window` are in
-/// flight. In fixed-rate mode each broadcast is stamped with its *intended* send time, so a publisher
-/// that falls behind shows up as latency (no coordinated omission); broadcasts are skipped, and counted,
-/// only when deliveries lag more than `maxLag` broadcasts behind.
+/// flight. In fixed-rate mode each broadcast is stamped with the time it is actually written, so the
+/// receivers' latency is the server's (and the network's) alone; how late each send is against its
+/// *intended* time (the bench's own timer wake-up, or a publisher that fell behind) is kept apart in
+/// `sendLag`, so a lagging publisher is reported rather than hidden (no silent coordinated omission).
+/// Broadcasts are skipped, and counted, only when deliveries lag more than `maxLag` broadcasts behind.
 final class PublisherRole: BenchClientDelegate {
     /// How the publisher paces itself.
     enum Mode: Equatable {
@@ -36,6 +39,8 @@ final class PublisherRole: BenchClientDelegate {
     private(set) var skipped = 0
     /// Failures of the publisher's connection.
     private(set) var failure: String?
+    /// Fixed rate: nanoseconds from each broadcast's intended send time to its actual one.
+    private(set) var sendLag = LatencyHistogram.make()
 
     /// A publisher emitting `body` to `receivers` clients whose deliveries add up in `shared`; `window` bounds the
     /// broadcasts in flight in `max` mode, `maxLag` the delivery backlog in fixed-rate mode.
@@ -66,6 +71,11 @@ final class PublisherRole: BenchClientDelegate {
             self.rateSent = 0
             self.tick()
         }
+    }
+
+    /// Forgets the send lags recorded so far (at the start of a measurement window).
+    func resetSendLag() {
+        self.sendLag.reset()
     }
 
     /// Stops publishing; outstanding broadcasts still complete.
@@ -118,7 +128,9 @@ final class PublisherRole: BenchClientDelegate {
                 break
             }
             let intended = self.rateStart &+ UInt64(Double(self.rateSent) * interval)
-            if !self.emit(stamp: intended &- Clock.epoch, on: client) { self.skipped += 1 }
+            let actual = Clock.now()
+            LatencyHistogram.record(actual &- min(intended, actual), in: &self.sendLag)
+            if !self.emit(stamp: actual &- Clock.epoch, on: client) { self.skipped += 1 }
             self.rateSent += 1
         }
         let nextIntended = self.rateStart &+ UInt64(Double(self.rateSent) * interval)
