@@ -29,6 +29,8 @@ struct NodeConfiguration: Sendable {
     var maxHTTPBufferSize: Int
     var connectTimeout: TimeAmount
     var logLevel: Logger.Level
+    /// Event loop threads.
+    var threads: Int
     var clientScriptPath: String?
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
@@ -65,6 +67,9 @@ struct NodeConfiguration: Sendable {
             SettingParser.milliseconds
         )
         self.logLevel = try reader.read(.logLevel, flag: options.logLevel, default: .info, SettingParser.logLevel)
+        self.threads = try reader.read(.threads, flag: options.threads, default: System.coreCount) {
+            try SettingParser.integer($0, in: 1...1024)
+        }
         self.clientScriptPath = try reader.read(.clientScript, flag: options.clientScript, default: nil) { try SettingParser.path($0) }
         self.benchHandlers = try reader.read(
             .benchHandlers,

@@ -77,6 +77,12 @@ struct NodeOptions: ParsableArguments {
     var logLevel: String?
 
     @Option(
+        name: .customLong("threads"),
+        help: ArgumentHelp(NodeSetting.threads.help("Event loop threads serving connections."), valueName: "n")
+    )
+    var threads: String?
+
+    @Option(
         name: .customLong("client-script"),
         help: ArgumentHelp(
             NodeSetting.clientScript.help("Serve this local socket.io client at /socket.io.min.js and use it in the demo page."),

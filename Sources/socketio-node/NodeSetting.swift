@@ -15,6 +15,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case maxHTTPBufferSize = "max-http-buffer-size"
     case connectTimeout = "connect-timeout"
     case logLevel = "log-level"
+    case threads
     case clientScript = "client-script"
     case benchHandlers = "bench-handlers"
     case shutdownTimeout = "shutdown-timeout"
@@ -44,6 +45,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .maxHTTPBufferSize: return "1000000"
         case .connectTimeout: return "45000"
         case .logLevel: return "info"
+        case .threads: return "one per core"
         case .clientScript: return "none: the page loads socket.io 4.8.1 from cdn.socket.io"
         case .benchHandlers: return "off"
         case .shutdownTimeout: return "10s"

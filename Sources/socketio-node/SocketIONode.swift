@@ -42,7 +42,7 @@ struct SocketIONode: AsyncParsableCommand {
         for warning in configuration.warnings { logger.warning("\(warning)") }
         let clientScript = try configuration.clientScriptPath.map(Self.loadClientScript)
         let registry = MetricsRoutes.bootstrap()
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
 
         let cluster = try await makeClusterAdapter(configuration: configuration, group: group, logger: logger)
         let readiness = NodeReadiness(redisState: cluster.redis?.state)
