@@ -265,4 +265,68 @@ final class WebSocketFrontTests: XCTestCase {
         XCTAssertFalse(try self.harness.webSocketFrames(on: socket).contains { $0.text == "3probe" })
         XCTAssertEqual(self.harness.log.closes, [])
     }
+    // MARK: - Frames (the engine's own WebSocket handler)
+
+    func testProtocolErrorSendsA1002CloseAndFailsTheSession() throws {
+        let channel = try self.harness.connect()
+        try self.upgrade("/engine.io/?EIO=4&transport=websocket", on: channel)
+        _ = try self.harness.webSocketFrames(on: channel)
+        let unmasked = WebSocketFrameParserTests.frame(0x1, Array("4hi".utf8), mask: nil)
+        try self.harness.write(ByteBuffer(bytes: unmasked), to: channel)
+        XCTAssertEqual(try self.harness.webSocketFrames(on: channel), [RawWebSocketFrame(opcode: 0x8, payload: [0x03, 0xEA])])
+        XCTAssertFalse(channel.isActive)
+        XCTAssertEqual(self.harness.log.messages, [])
+        XCTAssertEqual(self.harness.log.closes, [.transportError])
+        XCTAssertEqual(self.harness.server.sessionCount, 0)
+    }
+
+    func testTooBigMessageSendsA1009Close() throws {
+        self.harness.shutdown()
+        self.harness = EngineHTTPHarness(configuration: EngineServerConfiguration(maxHTTPBufferSize: 20_000, compressionThreshold: nil))
+        let channel = try self.harness.connect()
+        try self.upgrade("/engine.io/?EIO=4&transport=websocket", on: channel)
+        _ = try self.harness.webSocketFrames(on: channel)
+        let header = Array(WebSocketFrameParserTests.frame(0x2, Array(repeating: 0, count: 20_001)).prefix(14))
+        try self.harness.write(ByteBuffer(bytes: header), to: channel)
+        XCTAssertEqual(try self.harness.webSocketFrames(on: channel), [RawWebSocketFrame(opcode: 0x8, payload: [0x03, 0xF1])])
+        XCTAssertEqual(self.harness.log.closes, [.transportError])
+    }
+
+    func testFragmentedMessageWithAPingInsideIsDeliveredWhole() throws {
+        let channel = try self.harness.connect()
+        try self.upgrade("/engine.io/?EIO=4&transport=websocket", on: channel)
+        _ = try self.harness.webSocketFrames(on: channel)
+        var bytes = WebSocketFrameParserTests.frame(0x1, Array("4hel".utf8), fin: false)
+        bytes += WebSocketFrameParserTests.frame(0x9, [7])
+        bytes += WebSocketFrameParserTests.frame(0x0, Array("lo".utf8))
+        try self.harness.write(ByteBuffer(bytes: bytes), to: channel)
+        XCTAssertEqual(
+            try self.harness.webSocketFrames(on: channel),
+            [RawWebSocketFrame(opcode: 0xA, payload: [7]), RawWebSocketFrame(opcode: 0x1, payload: Array("4hello".utf8))]
+        )
+        XCTAssertEqual(self.harness.log.messages, [.text("hello")])
+    }
+
+    func testLargeMessagesGoOutWithLongLengths() throws {
+        let channel = try self.harness.connect()
+        try self.upgrade("/engine.io/?EIO=4&transport=websocket", on: channel)
+        _ = try self.harness.webSocketFrames(on: channel)
+        for count in [125, 126, 1_000, 1_025, 65_535, 65_536, 100_000] {
+            let payload = (0..<count).map { UInt8(truncatingIfNeeded: $0) }
+            try self.harness.write(ByteBuffer(bytes: WebSocketFrameParserTests.frame(0x2, payload)), to: channel)
+            XCTAssertEqual(try self.harness.webSocketFrames(on: channel), [RawWebSocketFrame(opcode: 0x2, payload: payload)], "\(count) bytes")
+        }
+    }
+
+    func testFramesInTheSameReadAsTheUpgradeRequestAreRead() throws {
+        let channel = try self.harness.connect()
+        var bytes = ByteBuffer(
+            string: "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x" + EngineHTTPHarness.webSocketUpgradeHeaders + "\r\n\r\n"
+        )
+        bytes.writeBytes(WebSocketFrameParserTests.text("4early"))
+        try self.harness.write(bytes, to: channel)
+        XCTAssertEqual(try self.harness.response(on: channel)?.status, 101)
+        XCTAssertEqual(try self.harness.webSocketFrames(on: channel).dropFirst().map(\.text), ["4early"])
+        XCTAssertEqual(self.harness.log.messages, [.text("early")])
+    }
 }

@@ -2,7 +2,6 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
 import NIOPosix
-import NIOWebSocket
 
 extension EngineServer {
     /// Installs the HTTP/1.1 server and the engine's handlers on a new connection. Call it on the
@@ -45,6 +44,7 @@ extension EngineServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.recvAllocator, value: EngineServer.receiveBufferAllocator)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.configureHTTPPipeline(on: channel) }
             }
@@ -52,13 +52,20 @@ extension EngineServer {
             .get()
     }
 
-    /// Puts the WebSocket handlers on a connection that was just switched from HTTP, and starts the
+    /// Read buffers of a connection start at 512 bytes and grow (to 64 KiB) only while reads fill them.
+    /// A channel keeps its last read buffer for reuse, so with NIO's default start of 2 KiB every idle
+    /// connection held 2 KiB; Engine.IO reads are mostly small (a handshake, a ping, an event).
+    static let receiveBufferAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+
+    /// Puts the WebSocket handler on a connection that was just switched from HTTP, and starts the
     /// session (a new one, or an upgrade probe for `sid`).
+    ///
+    /// One handler (``EngineWebSocketConnectionHandler``) parses frames, and the transport writes
+    /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
     func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
-        let rawWriter = EngineWebSocketRawWriter()
-        let transport = EngineWebSocketTransport(channel: channel, rawWriter: rawWriter)
+        let transport = EngineWebSocketTransport(channel: channel)
         let operations = channel.pipeline.syncOperations
-        let maxFrameSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
+        let maxMessageSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
         let session: EngineSession
         if let sid {
             guard let existing = self.registry.session(id: sid) else {
@@ -69,14 +76,7 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
-        try operations.addHandler(rawWriter)
-        try operations.addHandler(WebSocketFrameEncoder())
-        try operations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
-        try operations.addHandler(WebSocketProtocolErrorHandler())
-        try operations.addHandler(
-            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxFrameSize)
-        )
-        try operations.addHandler(EngineWebSocketHandler(transport: transport, session: session))
+        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize))
         if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {
@@ -90,7 +90,7 @@ extension EngineServer {
 struct EngineHTTPPipelineHandlers {
     /// Removed first (pipelining assistance, protocol errors, compression).
     var middle: [any RemovableChannelHandler]
-    /// Removed after the middle ones; bytes it still holds go to the WebSocket decoder.
+    /// Removed after the middle ones; bytes it still holds go to the WebSocket handler.
     var requestDecoder: any RemovableChannelHandler
     /// Removed last, once the 101 is written.
     var responseEncoder: any RemovableChannelHandler
@@ -107,10 +107,6 @@ enum EngineHandlerTypes {
         _ = HTTPServerPipelineHandler()
         _ = HTTPServerProtocolErrorHandler()
         _ = HTTPResponseCompressor()
-        _ = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 14))
-        _ = WebSocketFrameEncoder()
-        _ = WebSocketProtocolErrorHandler()
-        _ = NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1, maxAccumulatedFrameSize: 1 << 14)
         _ = NIOLoopBound<Int>.self
     }()
 }

@@ -1,17 +1,30 @@
 import NIOCore
 import NIOWebSocket
 
-/// A WebSocket that carries (or probes for) one session. Safe to use from any thread.
+/// A WebSocket that carries (or probes for) one session, and the writer of its frames. Safe to use
+/// from any thread.
+///
+/// Frames are written as bytes straight from ``EngineWebSocketConnectionHandler``'s context (no frame
+/// type, no encoder handler): the header goes in front of the payload when the payload has room for
+/// it, or the two go out as one new buffer (small payloads) or as two writes that leave in one
+/// `writev` (large ones). Messages built by ``EngineFrame/preparedForBroadcast()`` go out as they are.
 final class EngineWebSocketTransport: @unchecked Sendable {
     let channel: any Channel
-    /// Writes prepared WebSocket messages below the frame encoder (used on the channel's loop only).
-    private let rawWriter: EngineWebSocketRawWriter?
+    /// The connection handler's context while it is in the pipeline (touched on the channel's loop only).
+    private var context: ChannelHandlerContext?
+    /// The handler left the pipeline (the connection is gone): writes are dropped.
+    private var detached = false
     /// A flush is queued in this loop's ``EngineFlushBatch`` (touched on the channel's loop only).
     private var flushPending = false
+    /// A close frame was sent (touched on the channel's loop only); later ones are not.
+    private var closeSent = false
 
-    init(channel: any Channel, rawWriter: EngineWebSocketRawWriter? = nil) {
+    /// Payloads up to this size are copied behind their header into one buffer: cheaper than a
+    /// second buffer and a second write.
+    static let copyThreshold = 1024
+
+    init(channel: any Channel) {
         self.channel = channel
-        self.rawWriter = rawWriter
     }
 
     /// Whether the socket's outbound buffer is below its high watermark.
@@ -23,20 +36,29 @@ final class EngineWebSocketTransport: @unchecked Sendable {
         return (try? self.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
+    /// Writes go through `context` from now on (called by the handler when it is added).
+    func attach(_ context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    /// The handler left the pipeline: drop the context (and the reference cycle through it).
+    func detach() {
+        self.context = nil
+        self.detached = true
+    }
+
     /// Writes one Engine.IO packet as one WebSocket message. On the channel's own loop the flush is
-    /// coalesced with the loop's other writes (``EngineFlushBatch``); from another thread it is immediate.
+    /// coalesced with the loop's other writes (``EngineFlushBatch``); from another thread the write
+    /// hops to the loop and is flushed at once.
     func write(_ frame: EngineFrame) {
-        let opcode: WebSocketOpcode = frame.kind == .text ? .text : .binary
-        let message = WebSocketFrame(fin: true, opcode: opcode, data: frame.bytes)
         guard self.channel.eventLoop.inEventLoop else {
-            self.channel.writeAndFlush(message, promise: nil)
+            self.channel.eventLoop.execute {
+                self.writeOnLoop(frame)
+                self.flushChannel()
+            }
             return
         }
-        if let prepared = frame.webSocketMessage, let rawWriter = self.rawWriter, rawWriter.isActive {
-            rawWriter.write(prepared)
-        } else {
-            self.channel.write(message, promise: nil)
-        }
+        self.writeOnLoop(frame)
         if !self.flushPending {
             self.flushPending = true
             EngineFlushBatch.forCurrentThread().enqueue(self, on: self.channel.eventLoop)
@@ -46,40 +68,92 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// Flushes what ``write(_:)`` left pending.
     func flushNow() {
         self.flushPending = false
-        self.channel.flush()
+        self.flushChannel()
     }
 
-    /// Sends a close frame with `code`, then closes the connection.
-    func close(code: WebSocketErrorCode) {
-        var data = self.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        let channel = self.channel
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
-            channel.close(promise: nil)
+    /// Flushes everything written so far (a pending batched flush still comes, and finds less to do).
+    private func flushChannel() {
+        if let context = self.context {
+            context.flush()
+        } else {
+            self.channel.flush()
         }
     }
-}
 
-/// Sits below the WebSocket frame encoder and lets the transport write messages that already carry
-/// their frame header (``EngineFrame/preparedForBroadcast()``), skipping the encoder.
-final class EngineWebSocketRawWriter: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
-
-    private var context: ChannelHandlerContext?
-
-    var isActive: Bool { self.context != nil }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+    /// Sends a close frame with `code` (once per connection), then closes the connection.
+    func close(code: WebSocketErrorCode) {
+        guard self.channel.eventLoop.inEventLoop else {
+            self.channel.eventLoop.execute { self.close(code: code) }
+            return
+        }
+        guard !self.closeSent else { return }
+        self.closeSent = true
+        var payload = self.channel.allocator.buffer(capacity: 4)
+        payload.writeInteger(UInt16(0x80 | EngineWebSocketFrameParser.Opcode.close) << 8 | 2)
+        payload.write(webSocketErrorCode: code)
+        let channel = self.channel
+        let written: EventLoopFuture<Void>
+        if let context = self.context {
+            written = context.writeAndFlush(NIOAny(payload))
+        } else {
+            written = channel.writeAndFlush(payload)
+        }
+        written.whenComplete { _ in channel.close(promise: nil) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
+    /// Answers a ping with a pong carrying `payload` (at most 125 bytes), flushed at once.
+    func pong(_ payload: ByteBuffer) {
+        guard !self.closeSent else { return }
+        self.writeFrame(opcode: EngineWebSocketFrameParser.Opcode.pong, payload: payload)
+        self.flushChannel()
     }
 
-    /// Writes a complete WebSocket message (on the channel's loop).
-    func write(_ message: ByteBuffer) {
-        self.context?.write(self.wrapOutboundOut(.byteBuffer(message)), promise: nil)
+    // MARK: - Framing (on the channel's loop)
+
+    private func writeOnLoop(_ frame: EngineFrame) {
+        // Nothing may follow a close frame (RFC 6455 §5.5.1).
+        guard !self.closeSent else { return }
+        if let message = frame.webSocketMessage {
+            self.send(message)
+        } else {
+            let opcode = frame.kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
+            self.writeFrame(opcode: opcode, payload: frame.bytes)
+        }
+    }
+
+    /// Writes `payload` as one final frame of `opcode` with as few buffers as possible.
+    private func writeFrame(opcode: UInt8, payload: ByteBuffer) {
+        var payload = payload
+        let payloadLength = payload.readableBytes
+        let headerLength = EngineWebSocketFrameHeader.length(payloadLength: payloadLength)
+        let prepended =
+            payload.modifyIfUniquelyOwned { buffer -> Bool in
+                let start = buffer.readerIndex - headerLength
+                guard start >= 0 else { return false }
+                EngineWebSocketFrameHeader.set(opcode: opcode, payloadLength: payloadLength, in: &buffer, at: start)
+                buffer.moveReaderIndex(to: start)
+                return true
+            } ?? false
+        if prepended {
+            self.send(payload)
+        } else if payloadLength <= Self.copyThreshold {
+            var message = self.channel.allocator.buffer(capacity: headerLength + payloadLength)
+            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, to: &message)
+            message.writeImmutableBuffer(payload)
+            self.send(message)
+        } else {
+            var header = self.channel.allocator.buffer(capacity: headerLength)
+            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, to: &header)
+            self.send(header)
+            self.send(payload)
+        }
+    }
+
+    private func send(_ bytes: ByteBuffer) {
+        if let context = self.context {
+            context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+        } else if !self.detached {
+            self.channel.write(bytes, promise: nil)
+        }
     }
 }

@@ -1,0 +1,82 @@
+import NIOCore
+import NIOWebSocket
+
+/// The only handler of a WebSocket connection: parses the client's frames
+/// (``EngineWebSocketFrameParser``), decodes Engine.IO packets and hands them to the session on its
+/// event loop, answers pings and close frames, and closes the connection with 1002 or 1009 when the
+/// client breaks the protocol. Frames going out are written by ``EngineWebSocketTransport`` through
+/// this handler's context.
+final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    let transport: EngineWebSocketTransport
+    private let session: EngineSession
+    private var parser: EngineWebSocketFrameParser
+
+    init(transport: EngineWebSocketTransport, session: EngineSession, maxMessageSize: Int) {
+        self.transport = transport
+        self.session = session
+        self.parser = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.transport.attach(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.transport.detach()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = Self.unwrapInboundIn(data)
+        while let event = self.parser.next(from: &bytes) {
+            self.handle(event)
+        }
+    }
+
+    private func handle(_ event: EngineWebSocketFrameParser.Event) {
+        switch event {
+        case .text(let payload):
+            do {
+                let packet = try EngineInboundPacket.decodeText(payload.readableBytesView)
+                self.onSessionLoop { session, transport in session.webSocketReceivedOnEventLoop(packet, from: transport) }
+            } catch {
+                self.onSessionLoop { session, transport in session.webSocketReceivedGarbageOnEventLoop(from: transport) }
+            }
+        case .binary(let payload):
+            let packet = EngineInboundPacket.message(.binary(payload))
+            self.onSessionLoop { session, transport in session.webSocketReceivedOnEventLoop(packet, from: transport) }
+        case .ping(let payload):
+            self.transport.pong(payload)
+        case .pong:
+            break
+        case .close(let code, _):
+            // Echo the client's code (1000 when it sent none), then close.
+            self.transport.close(code: code.map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure)
+        case .failure(let code):
+            // The session learns first that the socket failed (before the close makes it inactive).
+            self.onSessionLoop { session, transport in session.webSocketClosedOnEventLoop(transport, failed: true) }
+            self.transport.close(code: code)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.onSessionLoop { session, transport in session.webSocketClosedOnEventLoop(transport, failed: false) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.onSessionLoop { session, transport in session.webSocketClosedOnEventLoop(transport, failed: true) }
+        context.close(promise: nil)
+    }
+
+    private func onSessionLoop(_ body: @escaping @Sendable (EngineSession, EngineWebSocketTransport) -> Void) {
+        let session = self.session
+        let transport = self.transport
+        if session.eventLoop.inEventLoop {
+            body(session, transport)
+        } else {
+            session.eventLoop.execute { body(session, transport) }
+        }
+    }
+}
