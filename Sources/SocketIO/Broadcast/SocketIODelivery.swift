@@ -27,6 +27,8 @@ enum SocketIODelivery {
                 groups[key]!.sockets.append(socket)
             }
         }
+        // Other loops first, so they work on their members while this one does its own.
+        var here: (@Sendable () -> Void)?
         for (_, group) in groups {
             let members = group.sockets
             // Each loop gets its own copy, with the WebSocket message built once for all its members.
@@ -36,7 +38,8 @@ enum SocketIODelivery {
                     socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)
                 }
             }
-            if group.loop.inEventLoop { write() } else { group.loop.execute(write) }
+            if group.loop.inEventLoop { here = write } else { group.loop.execute(write) }
         }
+        here?()
     }
 }
