@@ -281,6 +281,7 @@ lines.append("`socketio-bench` (`Sources/socketio-bench`, `socketio-bench --help
 lines.append("±40% from run to run, so the figure to compare is the **server's CPU time per operation** (user + system, all threads,")
 lines.append("from `/proc/PID/stat`, 10 ms resolution), reported beside every throughput together with the bench tool's own CPU")
 lines.append("(`bench %core`; `bench share` = bench CPU / (bench + server CPU)). The bench and the server share the same cores.")
+lines.append("What limits each figure, with profiles: [performance-notes.md](performance-notes.md).")
 lines.append("")
 if quick == "1":
     lines.append("> **Smoke run (`BENCH_QUICK=1`)**: tiny loads and windows; the figures below are not measurements.")
