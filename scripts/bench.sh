@@ -79,11 +79,30 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
+# wait_quiet: until the machine is at least 90% idle over one second (at most 20 s), so one scenario's
+# aftermath (the kernel tearing down thousands of closed connections) is not charged to the next.
+wait_quiet() {
+    local i a b idle total
+    for i in $(seq 1 20); do
+        read -r -a a < <(grep '^cpu ' /proc/stat)
+        sleep 1
+        read -r -a b < <(grep '^cpu ' /proc/stat)
+        idle=$(( (b[4] + b[5]) - (a[4] + a[5]) ))
+        total=0
+        for j in 1 2 3 4 5 6 7 8; do total=$(( total + b[j] - a[j] )); done
+        quiet_idle=$(( total > 0 ? idle * 100 / total : 100 ))
+        if (( quiet_idle >= 90 )); then return 0; fi
+    done
+    log "machine still busy after 20 s (${quiet_idle}% idle); measuring anyway"
+}
+
 # run_bench NAME ARGS...: runs one scenario, JSON to $results/NAME.json, command line to NAME.cmd.
 run_bench() {
     local name="$1"
     shift
     local cmd=("$bin/socketio-bench" "$@" --json "$results/$name.json")
+    wait_quiet
+    printf '%s %s\n' "$name" "$quiet_idle" >>"$results/quiet.txt"
     printf '%q ' "${cmd[@]}" | sed "s|$repo_root/||g; s| $| |" >"$results/$name.cmd"
     log "$name: ${cmd[*]}"
     "${cmd[@]}" || log "$name: exited with status $? (errors are in the report)"
@@ -92,7 +111,7 @@ run_bench() {
 # ------------------------------------------------------------------------------------------------
 
 mkdir -p "$results"
-rm -f "$results"/*.json "$results"/*.cmd "$results"/*.log
+rm -f "$results"/*.json "$results"/*.cmd "$results"/*.log "$results"/quiet.txt
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     log "building release binaries in $scratch (one product at a time)"
@@ -286,14 +305,17 @@ lines.append("")
 if quick == "1":
     lines.append("> **Smoke run (`BENCH_QUICK=1`)**: tiny loads and windows; the figures below are not measurements.")
     lines.append("")
-try:
-    load_start = float(up_before.split("load average:")[1].split(",")[0])
-except (IndexError, ValueError):
-    load_start = 0.0
-if load_start > 0.5 * float(machine.get("cores", 2) or 2):
-    lines.append(f"> **Provisional figures**: the machine was busy with other work when this ran (1-minute load {load_start:.2f}")
-    lines.append(f"> on {machine.get('cores','?')} cores, see the load lines below). Throughput and latency suffer most; CPU per operation")
-    lines.append("> less so, but it is inflated too (cache and scheduler contention). Rerun `make bench` on a quiet machine.")
+# How idle the machine was (CPU idle over one second, steal counted as busy) when each scenario started.
+quiet = []
+quiet_path = os.path.join(results, "quiet.txt")
+if os.path.exists(quiet_path):
+    with open(quiet_path) as f:
+        quiet = [(name, int(idle)) for name, idle in (line.split() for line in f if line.strip())]
+busy = [f"{name} ({idle}% idle)" for name, idle in quiet if idle < 90]
+if busy:
+    lines.append("> **Provisional figures**: other work kept the machine busy when these scenarios started (each waits up to")
+    lines.append(f"> 20 s for 90% idle): {', '.join(busy)}. Throughput and latency suffer most; CPU per operation less")
+    lines.append("> so, but it is inflated too (cache and scheduler contention). Rerun `make bench` on a quiet machine.")
     lines.append("")
 lines.append("## Run")
 lines.append("")
@@ -303,6 +325,8 @@ lines.append(f"- Server: {'socketio-node --bench-handlers' if server_kind == 'no
 lines.append(f"- Machine: {machine.get('cpuModel','?')}, {machine.get('cores','?')} cores, {machine.get('memoryBytes',0)/2**30:.1f} GiB, Linux {machine.get('kernel','?')}")
 lines.append(f"- Load before: `{up_before.strip()}`")
 lines.append(f"- Load after: `{up_after.strip()}`")
+if quiet:
+    lines.append("- CPU idle when each scenario started: " + ", ".join(f"{name} {idle}%" for name, idle in quiet))
 lines.append("- Commands below are exactly as run; ports and PIDs are the ones of that run (servers on free loopback ports).")
 lines.append("")
 
