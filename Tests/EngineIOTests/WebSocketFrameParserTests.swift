@@ -81,6 +81,20 @@ final class WebSocketFrameParserTests: XCTestCase {
 
     // MARK: - Frames
 
+    /// A header announcing a large payload reserves a bounded buffer; the payload still arrives whole.
+    func testAnnouncedLengthDoesNotReserveTheWholePayload() {
+        let payload = (0..<(900 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let bytes = Self.frame(0x2, payload)
+        var parser = EngineWebSocketFrameParser(maxMessageSize: 1 << 20)
+        var head = ByteBuffer(bytes: bytes.prefix(20))
+        XCTAssertNil(parser.next(from: &head))
+        XCTAssertLessThanOrEqual(parser.reservedCapacity, 128 * 1024, "reserved before the payload arrived")
+        var rest = ByteBuffer(bytes: bytes.dropFirst(20))
+        guard case .binary(let message)? = parser.next(from: &rest) else { return XCTFail("no binary message") }
+        XCTAssertEqual(Array(message.readableBytesView), payload)
+        XCTAssertEqual(parser.reservedCapacity, 0)
+    }
+
     func testMaskedTextAndBinaryFrames() {
         XCTAssertEqual(Self.parse(Self.text("4hello")), [Self.text("4hello")])
         XCTAssertEqual(Self.parse(Self.frame(0x2, [0, 1, 255])), [Self.binary([0, 1, 255])])

@@ -194,6 +194,14 @@ struct EngineWebSocketFrameParser {
 
     // MARK: - Payloads
 
+    /// The most reserved for a payload before its bytes arrive: a header alone can announce up to
+    /// `maxMessageSize`, and thousands of connections doing so must not make the server allocate that
+    /// much each. Larger payloads grow their buffer as they arrive.
+    static let maxReservation = 64 * 1024
+
+    /// Capacity held for the message being assembled (0 when none): what a slow sender costs.
+    var reservedCapacity: Int { self.message?.capacity ?? 0 }
+
     /// Starts reading the payload of `header` into the buffer it belongs to.
     private mutating func begin(_ header: Header) {
         self.frame = header
@@ -202,9 +210,9 @@ struct EngineWebSocketFrameParser {
         switch header.opcode {
         case Opcode.text, Opcode.binary:
             self.messageOpcode = header.opcode
-            self.message = ByteBufferAllocator().buffer(capacity: header.length)
+            self.message = ByteBufferAllocator().buffer(capacity: min(header.length, Self.maxReservation))
         case Opcode.continuation:
-            if header.length > 0 { self.message!.reserveCapacity(minimumWritableBytes: header.length) }
+            if header.length > 0 { self.message!.reserveCapacity(minimumWritableBytes: min(header.length, Self.maxReservation)) }
         default:
             if header.length > 0 { self.control = ByteBufferAllocator().buffer(capacity: header.length) }
         }
