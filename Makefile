@@ -4,12 +4,13 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
 
-.PHONY: help deps run build release test test-deps unit-test e2e-test bench cluster cluster-stop cluster-status cluster-test docker-test clean
+.PHONY: help deps run build release test test-deps unit-test e2e-test bench bench-floor cluster cluster-stop cluster-status cluster-test docker-test clean
 
 help:
 	@echo "make run            build and start a single node on $(HOST):$(PORT) (in-memory adapter)"
 	@echo "make test           install test dependencies, build, run unit and end-to-end tests"
 	@echo "make bench          release build + benchmark suite (a few minutes), writes docs/benchmarks.md"
+	@echo "make bench-floor    the same traffic as echo and cluster-fanout in plain C, no protocol: this machine's floor"
 	@echo "make cluster        redis-server, node1..node3 and HAProxy on http://127.0.0.1:8080 as local processes"
 	@echo "make cluster-stop   stop that cluster"
 	@echo "make docker-test    the same topology with docker compose, tested through the balancer"
@@ -39,6 +40,9 @@ test: test-deps unit-test e2e-test
 
 bench: deps
 	@scripts/bench.sh
+
+bench-floor:
+	@scripts/bench-floor.sh
 
 # Local cluster: redis-server, node1..node3, HAProxy with docker/haproxy.cfg on http://127.0.0.1:8080
 cluster: release
