@@ -5,13 +5,16 @@
 # a broadcast relayed publisher -> node -> hub -> nodes -> 100 receivers at 100/s). Prints a Markdown
 # table; docs/performance-notes.md compares the Swift figures with it. Takes about 40 seconds.
 #
-# Environment: FLOOR_RUNS (default 3) runs of each; FLOOR_SCRATCH (default .build-floor) for the binary.
+# Environment: FLOOR_RUNS (default 3) runs of each; FLOOR_SCRATCH (default .build-floor) for the binary;
+# FLOOR_JSON=path also writes one JSON object per run there (scripts/bench.sh puts them in docs/benchmarks.md).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 scratch="${FLOOR_SCRATCH:-.build-floor}"
 runs="${FLOOR_RUNS:-3}"
+json="${FLOOR_JSON:-/dev/null}"
+: >"$json"
 pids=()
 
 cleanup() {
@@ -56,7 +59,9 @@ echo_run() {
     after="$(cpu_of "$server")"
     kill "$server"; wait "$server" 2>/dev/null || true
     echoes="$(value_of echoes "$line")"; seconds="$(value_of seconds "$line")"; client_cpu="$(value_of cpu_us "$line")"
-    python3 -c "e, s, srv, cli = $echoes, $seconds, $after - $before, $client_cpu
+    python3 -c "import json
+e, s, srv, cli = $echoes, $seconds, $after - $before, $client_cpu
+print(json.dumps({'scenario': 'echo', 'perSecond': e / s, 'serverMicrosecondsPerOperation': srv / e, 'clientMicrosecondsPerOperation': cli / e}), file=open('$json', 'a'))
 print(f'| echo, 50 connections, 1 in flight | {e / s:,.0f} round trips/s | server {srv / e:.2f} µs CPU per round trip | client {cli / e:.2f} µs |')"
 }
 
@@ -74,7 +79,9 @@ fan_run() {
     sleep 0.3
     local nodes_cpu=0 f
     for f in node1 node2 node3; do nodes_cpu=$(( nodes_cpu + $(value_of cpu_us "$(cat "$dir/$f")" || echo 0) )); done
-    python3 -c "d = $(value_of deliveries "$line"); n = $nodes_cpu; c = $(value_of cpu_us "$line")
+    python3 -c "import json
+d = $(value_of deliveries "$line"); n = $nodes_cpu; c = $(value_of cpu_us "$line")
+print(json.dumps({'scenario': 'relay', 'p50Microseconds': $(value_of p50_us "$line"), 'p99Microseconds': $(value_of p99_us "$line"), 'p999Microseconds': $(value_of p999_us "$line"), 'serverMicrosecondsPerOperation': n / d, 'clientMicrosecondsPerOperation': c / d}), file=open('$json', 'a'))
 print(f'| relay 1 → hub → 3 nodes → 100 receivers, 100/s | p50 $(value_of p50_us "$line") µs, p99 $(value_of p99_us "$line") µs, p99.9 $(value_of p999_us "$line") µs | nodes {n / d:.2f} µs CPU per delivery | client {c / d:.2f} µs |')"
     rm -rf "$dir"
 }

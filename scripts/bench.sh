@@ -111,7 +111,7 @@ run_bench() {
 # ------------------------------------------------------------------------------------------------
 
 mkdir -p "$results"
-rm -f "$results"/*.json "$results"/*.cmd "$results"/*.log "$results"/quiet.txt
+rm -f "$results"/*.json "$results"/*.jsonl "$results"/*.cmd "$results"/*.log "$results"/quiet.txt
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     log "building release binaries in $scratch (one product at a time)"
@@ -189,7 +189,16 @@ else
     log "skipping cluster-fanout (needs socketio-node and redis-server)"
 fi
 
-# 5. Optional: the reference Node server, same commands.
+# 5. The machine's floor: the traffic of echo and cluster-fanout in single-threaded C with no protocol.
+if [ "$quick" != 1 ]; then
+    wait_quiet
+    printf '%s %s\n' floor "$quiet_idle" >>"$results/quiet.txt"
+    log "floor: scripts/bench-floor.sh (FLOOR_RUNS=1)"
+    FLOOR_RUNS=1 FLOOR_JSON="$results/floor.jsonl" FLOOR_SCRATCH="$scratch/floor" scripts/bench-floor.sh >&2 \
+        || log "floor: failed (no C compiler?); the page will have no floor"
+fi
+
+# 6. Optional: the reference Node server, same commands.
 if [ "${BENCH_REFERENCE:-0}" = 1 ]; then
     refdir="$scratch/reference"
     if [ ! -d "$refdir/node_modules/socket.io" ]; then
@@ -289,6 +298,14 @@ def find(report, label):
             return r
     return None
 
+def load_floor():
+    path = os.path.join(results, "floor.jsonl")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {row["scenario"]: row for row in map(json.loads, filter(str.strip, f))}
+
+floor = load_floor()
 reports = {name: load(name) for name in ["codec", "echo", "fanout", "connect", "polling", "idle", "cluster", "reference-echo", "reference-fanout"]}
 machine = next((r[0]["machine"] for r in reports.values() if r[0]), {})
 
@@ -336,8 +353,9 @@ lines.append("")
 if quick == "1":
     lines.append("Only the targets whose load matches are checked; a smoke run matches few of them.")
     lines.append("")
-lines.append("| target | measured | |")
-lines.append("|---|---|---|")
+lines.append("| target | measured | machine floor (C, no protocol) | |")
+lines.append("|---|---|---|---|")
+fe, fr = floor.get("echo"), floor.get("relay")
 def check(ok):
     return "✅" if ok else "❌"
 def load_is(report, **params):
@@ -346,24 +364,24 @@ def load_is(report, **params):
 fan = find(reports["fanout"][0], "rate=max") if load_is(reports["fanout"][0], clients="1000", inFlight="32", payloadSize="32") else None
 if fan:
     cpu = (fan.get("serverCPU") or {}).get("microsecondsPerOperation")
-    lines.append(f"| fan-out, 1,000 clients, 32 B, 32 in flight: ≤ 3 µs server CPU per delivered message | {num(cpu, 2)} µs | {check(cpu is not None and cpu <= 3)} |")
-    lines.append(f"| same: ≥ 350,000 delivered msgs/s | {num(fan['operationsPerSecond'])} /s | {check(fan['operationsPerSecond'] >= 350000)} |")
+    lines.append(f"| fan-out, 1,000 clients, 32 B, 32 in flight: ≤ 3 µs server CPU per delivered message | {num(cpu, 2)} µs | – | {check(cpu is not None and cpu <= 3)} |")
+    lines.append(f"| same: ≥ 350,000 delivered msgs/s | {num(fan['operationsPerSecond'])} /s | – | {check(fan['operationsPerSecond'] >= 350000)} |")
 echo = find(reports["echo"][0], "websocket") if load_is(reports["echo"][0], clients="50", inFlight="1") else None
 if echo:
     cpu = (echo.get("serverCPU") or {}).get("microsecondsPerOperation")
-    lines.append(f"| request/ack, 50 clients, 1 in flight: ≤ 8 µs server CPU per ack | {num(cpu, 2)} µs | {check(cpu is not None and cpu <= 8)} |")
-    lines.append(f"| same: ≥ 90,000 acks/s | {num(echo['operationsPerSecond'])} /s | {check(echo['operationsPerSecond'] >= 90000)} |")
+    lines.append(f"| request/ack, 50 clients, 1 in flight: ≤ 8 µs server CPU per ack | {num(cpu, 2)} µs | {num(fe and fe['serverMicrosecondsPerOperation'], 2)} µs | {check(cpu is not None and cpu <= 8)} |")
+    lines.append(f"| same: ≥ 90,000 acks/s | {num(echo['operationsPerSecond'])} /s | {num(fe and fe['perSecond'])} /s | {check(echo['operationsPerSecond'] >= 90000)} |")
 idle = reports["idle"][0]
 if idle and idle["runs"] and idle["runs"][0].get("serverRSS"):
     rss = idle["runs"][0]["serverRSS"]
     per = rss["perConnectionBytes"] / 1024
-    lines.append(f"| idle WebSocket clients: ≤ 6 KB server RSS each at 10,000 clients (fresh process) | {per:.2f} KB ({rss['connections']:,} clients) | {check(per <= 6 and rss['connections'] >= 10000)} |")
+    lines.append(f"| idle WebSocket clients: ≤ 6 KB server RSS each at 10,000 clients (fresh process) | {per:.2f} KB ({rss['connections']:,} clients) | – | {check(per <= 6 and rss['connections'] >= 10000)} |")
 cl = find(reports["cluster"][0], "rate=100") if load_is(reports["cluster"][0], clients="100", nodes="3") else None
 if cl:
     p99 = (cl.get("latency") or {}).get("p99Microseconds")
-    lines.append(f"| cross-node broadcast via Redis, 3 nodes, 100 receivers, 100 msgs/s: p99 ≤ 2 ms | {num(p99/1000 if p99 else None, 2)} ms | {check(p99 is not None and p99 <= 2000)} |")
+    lines.append(f"| cross-node broadcast via Redis, 3 nodes, 100 receivers, 100 msgs/s: p99 ≤ 2 ms | {num(p99/1000 if p99 else None, 2)} ms | {num(fr and fr['p99Microseconds'] / 1000, 2)} ms | {check(p99 is not None and p99 <= 2000)} |")
     ppb = cl.get("extra", {}).get("redisPublishesPerBroadcast")
-    lines.append(f"| one Redis PUBLISH per broadcast regardless of recipients | {num(ppb, 2)} per broadcast | {check(ppb is not None and abs(ppb - 1) < 0.01)} |")
+    lines.append(f"| one Redis PUBLISH per broadcast regardless of recipients | {num(ppb, 2)} per broadcast | – | {check(ppb is not None and abs(ppb - 1) < 0.01)} |")
 lines.append("")
 
 sections = [
@@ -396,6 +414,24 @@ for name, title, what in sections:
                 lines.append("")
                 lines.append(f"Server RSS {rss['beforeBytes']/2**20:.1f} MiB before, {rss['afterBytes']/2**20:.1f} MiB with {rss['connections']:,} clients: "
                              f"**{rss['perConnectionBytes']/1024:.2f} KB per connection** ({rss['totalPerConnectionBytes']/1024:.2f} KB including the process baseline).")
+    lines.append("")
+
+if floor:
+    lines.append("## Machine floor (`make bench-floor`)")
+    lines.append("")
+    lines.append("The traffic of `echo` and `cluster-fanout` with no protocol at all: single-threaded C programs on plain TCP")
+    lines.append("(`scripts/floor/floor.c`), run in this suite right after the scenarios above. What they cost is what this")
+    lines.append("machine charges for the syscalls and thread wake-ups alone; no server can go below it here.")
+    lines.append("")
+    lines.append("| traffic | figure | server side CPU | load generator CPU |")
+    lines.append("|---|---|---:|---:|")
+    if fe:
+        lines.append(f"| echo: 50 connections, one 32-byte message in flight each | {num(fe['perSecond'])} round trips/s | "
+                     f"{num(fe['serverMicrosecondsPerOperation'], 2)} µs per round trip | {num(fe['clientMicrosecondsPerOperation'], 2)} µs |")
+    if fr:
+        lines.append(f"| relay: publisher → node 1 → hub → nodes 2, 3; 100 receivers over 3 nodes; 100 broadcasts/s | "
+                     f"p50 {num(fr['p50Microseconds'])} µs, p99 {num(fr['p99Microseconds'])} µs, p99.9 {num(fr['p999Microseconds'])} µs | "
+                     f"{num(fr['serverMicrosecondsPerOperation'], 2)} µs per delivery (nodes) | {num(fr['clientMicrosecondsPerOperation'], 2)} µs |")
     lines.append("")
 
 report, cmd = reports["codec"]
