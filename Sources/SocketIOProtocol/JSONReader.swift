@@ -90,6 +90,8 @@ struct JSONReader {
             self.index += 1
             return .array(elements)
         }
+        // Event arguments are short lists: one allocation instead of growing from one element.
+        elements.reserveCapacity(4)
         while true {
             elements.append(try self.readValue(depth: depth))
             self.skipWhitespace()

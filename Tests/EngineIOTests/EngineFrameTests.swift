@@ -52,6 +52,44 @@ final class EngineFrameTests: XCTestCase {
         XCTAssertNotEqual(EngineFrame(kind: .binary, bytes: ByteBuffer(string: "4a")), text("4a"))
     }
 
+    // MARK: - Frames built for WebSocket
+
+    func testFramedTextCarriesItsWebSocketMessageInTheSameStorage() {
+        let (frame, written) = EngineFrame.framed(.text, capacity: 8) { buffer -> Int in
+            buffer.writeString("4hello")
+        }
+        XCTAssertEqual(written, 6)
+        XCTAssertEqual(frame, text("4hello"), "polling transports still read the plain packet")
+        XCTAssertEqual(frame.webSocketMessage.map { Array($0.readableBytesView) }, [0x81, 6] + Array("4hello".utf8))
+    }
+
+    func testFramedMessagesUseTheLongerLengthForms() {
+        let medium = String(repeating: "m", count: 300)
+        let (frame16, _) = EngineFrame.framed(.text, capacity: 16) { $0.writeString(medium) }
+        XCTAssertEqual(frame16.webSocketMessage.map { Array($0.readableBytesView.prefix(4)) }, [0x81, 126, 0x01, 0x2C])
+        XCTAssertEqual(frame16.webSocketMessage?.readableBytes, 4 + 300)
+
+        let large = [UInt8](repeating: 7, count: 70_000)
+        let (frame64, _) = EngineFrame.framed(.binary, capacity: 16) { $0.writeBytes(large) }
+        XCTAssertEqual(frame64.webSocketMessage.map { Array($0.readableBytesView.prefix(10)) }, [0x82, 127, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70])
+        XCTAssertEqual(frame64.webSocketMessage?.readableBytes, 10 + 70_000)
+        XCTAssertEqual(frame64.bytes.readableBytes, 70_000)
+    }
+
+    func testFramedFallsBackToAPlainFrameWhenTheBodyReplacesTheBuffer() {
+        let (frame, _) = EngineFrame.framed(.text, capacity: 8) { $0 = ByteBuffer(string: "4x") }
+        XCTAssertEqual(frame, text("4x"))
+        XCTAssertNil(frame.webSocketMessage, "no room in front: the transport writes the header itself")
+    }
+
+    func testPreparedForBroadcastCopiesTheBytesAndFramesThem() {
+        let original = text("4hi")
+        let prepared = original.preparedForBroadcast()
+        XCTAssertEqual(prepared, original)
+        XCTAssertEqual(prepared.webSocketMessage.map { Array($0.readableBytesView) }, [0x81, 3] + Array("4hi".utf8))
+        XCTAssertNil(original.webSocketMessage)
+    }
+
     // MARK: - Session ids
 
     private static let urlSafe = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

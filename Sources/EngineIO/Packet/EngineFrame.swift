@@ -34,23 +34,39 @@ public struct EngineFrame: Sendable, Hashable {
     /// writing to many recipients on one event loop: no per-recipient header, and no reference count
     /// shared with other loops' copies.
     public func preparedForBroadcast() -> EngineFrame {
-        var copy = EngineFrame(kind: self.kind, bytes: ByteBuffer(self.bytes.readableBytesView))
-        let length = self.bytes.readableBytes
-        var message = ByteBuffer()
-        message.reserveCapacity(length + 10)
-        message.writeInteger(UInt8(0x80 | (self.kind == .text ? 0x1 : 0x2)))
-        if length < 126 {
-            message.writeInteger(UInt8(length))
-        } else if length <= Int(UInt16.max) {
-            message.writeInteger(UInt8(126))
-            message.writeInteger(UInt16(length))
-        } else {
-            message.writeInteger(UInt8(127))
-            message.writeInteger(UInt64(length))
-        }
-        message.writeImmutableBuffer(self.bytes)
-        copy.webSocketMessage = message
-        return copy
+        let bytes = self.bytes
+        return Self.framed(self.kind, capacity: bytes.readableBytes) { $0.writeImmutableBuffer(bytes) }.frame
+    }
+
+    /// A frame whose bytes `body` writes, laid out so that its complete WebSocket message (header and
+    /// payload) shares the frame's storage: a WebSocket transport writes that message as is, with no
+    /// second buffer and no copy. Polling transports read ``bytes`` as usual. `capacity` is a hint for
+    /// the size of what `body` writes.
+    public static func framed<Result>(
+        _ kind: Kind,
+        capacity: Int,
+        writing body: (inout ByteBuffer) throws -> Result
+    ) rethrows -> (frame: EngineFrame, result: Result) {
+        let room = EngineWebSocketFrameHeader.maxLength
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(room + capacity)
+        buffer.moveWriterIndex(to: room)
+        buffer.moveReaderIndex(to: room)
+        let result = try body(&buffer)
+        let length = buffer.readableBytes
+        let headerLength = EngineWebSocketFrameHeader.length(payloadLength: length)
+        // The room is still in front unless `body` replaced the buffer; then the transport frames it.
+        guard buffer.readerIndex >= headerLength else { return (EngineFrame(kind: kind, bytes: buffer), result) }
+        // The header goes in while the storage is still this buffer's alone (no copy on write).
+        let start = buffer.readerIndex - headerLength
+        let opcode = kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
+        EngineWebSocketFrameHeader.set(opcode: opcode, payloadLength: length, in: &buffer, at: start)
+        var frame = EngineFrame(kind: kind, bytes: buffer)
+        // The same storage, read from the header on (moving an index writes nothing: no copy).
+        var message = buffer
+        message.moveReaderIndex(to: start)
+        frame.webSocketMessage = message
+        return (frame, result)
     }
 
     /// Frames are equal when their kind and bytes are.

@@ -38,14 +38,12 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
         switch event {
         case .text(let payload):
             do {
-                let packet = try EngineInboundPacket.decodeText(payload.readableBytesView)
-                self.onSessionLoop { session, transport in session.webSocketReceivedOnEventLoop(packet, from: transport) }
+                self.deliver(try EngineInboundPacket.decodeText(payload.readableBytesView))
             } catch {
                 self.onSessionLoop { session, transport in session.webSocketReceivedGarbageOnEventLoop(from: transport) }
             }
         case .binary(let payload):
-            let packet = EngineInboundPacket.message(.binary(payload))
-            self.onSessionLoop { session, transport in session.webSocketReceivedOnEventLoop(packet, from: transport) }
+            self.deliver(.message(.binary(payload)))
         case .ping(let payload):
             self.transport.pong(payload)
         case .pong:
@@ -68,6 +66,15 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.onSessionLoop { session, transport in session.webSocketClosedOnEventLoop(transport, failed: true) }
         context.close(promise: nil)
+    }
+
+    /// Hands a message to the session; on the session's own loop (the usual case) without a closure.
+    private func deliver(_ packet: EngineInboundPacket) {
+        if self.session.eventLoop.inEventLoop {
+            self.session.webSocketReceivedOnEventLoop(packet, from: self.transport)
+        } else {
+            self.onSessionLoop { session, transport in session.webSocketReceivedOnEventLoop(packet, from: transport) }
+        }
     }
 
     private func onSessionLoop(_ body: @escaping @Sendable (EngineSession, EngineWebSocketTransport) -> Void) {

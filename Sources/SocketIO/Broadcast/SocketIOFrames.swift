@@ -6,11 +6,23 @@ import SocketIOProtocol
 /// packet (prefixed with the Engine.IO `4`) and one binary frame per attachment.
 enum SocketIOFrames {
     static func encode(_ packet: SocketIOPacket) -> [EngineFrame] {
-        var text = ByteBuffer()
-        text.writeInteger(EnginePacketType.message.asciiDigit)
-        let attachments = SocketIOPacketEncoder.encode(packet, into: &text)
-        var frames = [EngineFrame(kind: .text, bytes: text)]
-        for attachment in attachments { frames.append(.message(binary: attachment)) }
+        var frames: [EngineFrame] = []
+        self.forEachFrame(of: packet) { frames.append($0) }
         return frames
     }
+
+    /// Encodes `packet` and hands `body` its frames in order, without collecting them (a packet for
+    /// one socket).
+    static func forEachFrame(of packet: SocketIOPacket, _ body: (EngineFrame) -> Void) {
+        // Framed for WebSocket as it is encoded: one buffer, written as is by a WebSocket transport.
+        let (text, attachments) = EngineFrame.framed(.text, capacity: Self.expectedTextSize) { buffer in
+            buffer.writeInteger(EnginePacketType.message.asciiDigit)
+            return SocketIOPacketEncoder.encode(packet, into: &buffer)
+        }
+        body(text)
+        for attachment in attachments { body(.message(binary: attachment)) }
+    }
+
+    /// The first allocation's size for an encoded packet; larger ones grow.
+    static let expectedTextSize = 96
 }

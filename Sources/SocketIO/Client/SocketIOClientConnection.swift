@@ -160,7 +160,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     // MARK: Writing
 
     func sendOnEventLoop(_ packet: SocketIOPacket) {
-        self.writeOnEventLoop(SocketIOFrames.encode(packet), volatile: false)
+        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: false) }
     }
 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {

@@ -36,10 +36,17 @@ public final class SocketIOAck: @unchecked Sendable {
 
     /// Sends the acknowledgement with `arguments`; later calls do nothing.
     public func send(_ arguments: [SocketIOValue]) {
-        self.socket.onEventLoop { socket in
-            guard !self.sent else { return }
-            self.sent = true
-            socket.sendPacketOnEventLoop(.ack(self.id, arguments, namespace: socket.namespace.name))
+        // On the socket's loop (a handler answering at once) without forming a closure.
+        if self.socket.eventLoop.inEventLoop {
+            self.sendOnEventLoop(arguments)
+        } else {
+            self.socket.eventLoop.execute { self.sendOnEventLoop(arguments) }
         }
+    }
+
+    private func sendOnEventLoop(_ arguments: [SocketIOValue]) {
+        guard !self.sent else { return }
+        self.sent = true
+        self.socket.sendPacketOnEventLoop(.ack(self.id, arguments, namespace: self.socket.namespace.name))
     }
 }

@@ -200,7 +200,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     }
 
     func sendPacketOnEventLoop(_ packet: SocketIOPacket) {
-        self.client.writeOnEventLoop(SocketIOFrames.encode(packet), volatile: false)
+        self.client.sendOnEventLoop(packet)
     }
 
     /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given. The
@@ -235,7 +235,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.connectedOnEventLoop = true
     }
 
-    func handlePacketOnEventLoop(_ packet: SocketIOPacket) {
+    func handlePacketOnEventLoop(_ packet: consuming SocketIOPacket) {
         switch packet.type {
         case .event, .binaryEvent:
             self.dispatchEvent(packet)
@@ -257,8 +257,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    private func dispatchEvent(_ packet: SocketIOPacket) {
-        guard var payload = packet.payload?.arrayValue, !payload.isEmpty else { return }
+    private func dispatchEvent(_ packet: consuming SocketIOPacket) {
+        // Taken out of the packet, the argument list is this function's alone: dropping the name
+        // shifts it in place instead of copying it.
+        guard case .array(var payload)? = packet.payload.take(), !payload.isEmpty else { return }
         let name = payload.removeFirst()
         let event = SocketIOEvent(
             socket: self,
