@@ -204,9 +204,10 @@ static int fan_client(int receivers, int broadcasts, int rate, const int ports[3
         long long give_up = sent + 1000000000LL;
         while (delivered < receivers && monotonic_ns() < give_up) {
             int count = epoll_wait(poller, ready, 256, 100);
-            long long now = monotonic_ns();
             for (int i = 0; i < count; i++) {
                 ssize_t got = read(ready[i].data.fd, buffer, sizeof buffer);
+                // Stamped after each read, as socketio-bench stamps each delivery it reads.
+                long long now = monotonic_ns();
                 for (ssize_t offset = 0; offset + 8 <= got; offset += 8) {
                     long long stamp;
                     memcpy(&stamp, buffer + offset, sizeof stamp);
