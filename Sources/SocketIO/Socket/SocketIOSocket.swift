@@ -235,7 +235,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.connectedOnEventLoop = true
     }
 
-    func handlePacketOnEventLoop(_ packet: consuming SocketIOPacket) {
+    func handlePacketOnEventLoop(_ packet: SocketIOPacket) {
         switch packet.type {
         case .event, .binaryEvent:
             self.dispatchEvent(packet)
@@ -257,10 +257,8 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    private func dispatchEvent(_ packet: consuming SocketIOPacket) {
-        // Taken out of the packet, the argument list is this function's alone: dropping the name
-        // shifts it in place instead of copying it.
-        guard case .array(var payload)? = packet.payload.take(), !payload.isEmpty else { return }
+    private func dispatchEvent(_ packet: SocketIOPacket) {
+        guard var payload = packet.payload?.arrayValue, !payload.isEmpty else { return }
         let name = payload.removeFirst()
         let event = SocketIOEvent(
             socket: self,
