@@ -38,9 +38,8 @@ import pytest
 import websocket
 from engineio import packet as eio_packet
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_BIN_DIR = REPO_ROOT / ".build" / "debug"
-HOST = "127.0.0.1"
+from e2e_common import HOST, REPO_ROOT, free_port  # noqa: F401  (free_port is used by the suites)
+from e2e_common import package_binary as binary_path  # noqa: F401
 EIO_PATH = "/engine.io/"
 RECORD_SEPARATOR = "\x1e"
 
@@ -64,28 +63,6 @@ CLEAN_EXIT_CODES = {0, -signal.SIGTERM, 128 + signal.SIGTERM}
 # --------------------------------------------------------------------------------------------
 # Locating binaries and ports
 # --------------------------------------------------------------------------------------------
-
-
-def binary_path(name: str) -> Path:
-    """The executable `name`, or skip (fail when CI=true) if it has not been built."""
-    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or DEFAULT_BIN_DIR)
-    path = bin_dir / name
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    reason = (
-        f"server binary {name!r} not found at {path} "
-        "(run `swift build`, or point SOCKETIO_BIN_DIR at the directory holding it)"
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A loopback TCP port that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,36 +7,18 @@ short-lived process run here with a bounded timeout.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-HOST = "127.0.0.1"
+from e2e_common import HOST, REPO_ROOT, free_port, package_binary  # noqa: F401
 RUN_TIMEOUT = 60.0  # seconds any single bench invocation may take
 
 
 def bench_binary() -> Path:
-    """socketio-bench from $SOCKETIO_BIN_DIR (default .build/debug); skip, or fail when CI=true."""
-    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or REPO_ROOT / ".build" / "debug")
-    path = bin_dir / "socketio-bench"
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    reason = f"socketio-bench not found at {path} (run `swift build`, or set SOCKETIO_BIN_DIR)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    """socketio-bench, built; skip (fail when CI=true) when it is not."""
+    return package_binary("socketio-bench")
 
 
 def run_raw(*args: Any) -> subprocess.CompletedProcess:

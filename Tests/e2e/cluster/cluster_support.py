@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 import pytest
 import socketio
 
-HOST = "127.0.0.1"
+from e2e_common import HOST, REPO_ROOT, free_port, package_binary, wait_until  # noqa: F401
+from e2e_common import eventually as _eventually
+from e2e_common import run as _run
 SIO_PATH = "socket.io"
 
 TRANSPORTS: dict[str, Optional[list[str]]] = {
@@ -49,30 +49,12 @@ REDIS_START_TIMEOUT = 10.0
 
 def run(coro: Any, timeout: float = 60.0) -> Any:
     """Runs one scenario on a fresh event loop, failing after `timeout` seconds."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return _run(coro, timeout)
 
 
 async def eventually(probe: Callable[[], Any], timeout: float = EVENT_TIMEOUT, interval: float = 0.02) -> Any:
-    """Calls probe (sync or async) until it returns something truthy or timeout passes; returns the
-    last value, so the caller's assertion shows what was seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if inspect.isawaitable(value):
-            value = await value
-        if value or time.monotonic() >= deadline:
-            return value
-        await asyncio.sleep(interval)
-
-
-def wait_until(probe: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
-    """Blocking variant of eventually()."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
+    """e2e_common.eventually with this suite's default wait."""
+    return await _eventually(probe, timeout, interval)
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,20 +261,6 @@ class RedisServer:
 # socketio-emit (the Redis emitter of the package)
 # --------------------------------------------------------------------------------------------
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def package_binary(name: str) -> Path:
-    """An executable of the package, looked up like Tests/e2e/conftest.py does ($SOCKETIO_BIN_DIR,
-    default <repo>/.build/debug); skip when missing, fail when CI=true."""
-    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or REPO_ROOT / ".build" / "debug")
-    path = bin_dir / name
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    reason = f"binary {name!r} not found at {path} (run `swift build`, or set SOCKETIO_BIN_DIR)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def run_emitter(redis_url: str, *args: str, timeout: float = 15.0) -> subprocess.CompletedProcess:

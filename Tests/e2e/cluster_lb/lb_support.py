@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,34 +19,17 @@ from typing import Optional
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from e2e_common import HOST, REPO_ROOT, free_port, missing, package_binary, wait_until  # noqa: F401
+
 SCRIPT = REPO_ROOT / "scripts" / "cluster.sh"
 HAPROXY_CFG = REPO_ROOT / "docker" / "haproxy.cfg"
 START_TIMEOUT = 90.0  # scripts/cluster.sh start: each component has READY_TIMEOUT (30 s) to be ready
 STOP_TIMEOUT = 60.0
 NODE_IDS = ("node1", "node2", "node3")
-HOST = "127.0.0.1"
-
-
-def missing(reason: str) -> None:
-    """Skip, or fail when CI=true."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def node_binary() -> Path:
-    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or REPO_ROOT / ".build" / "debug")
-    path = bin_dir / "socketio-node"
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        missing(f"socketio-node not found at {path} (run `swift build`, or set SOCKETIO_BIN_DIR)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    return package_binary("socketio-node")
 
 
 def require_tool(name: str, env: Optional[str] = None) -> str:
@@ -306,12 +288,3 @@ def http_status(url: str, timeout: float = 2.0) -> int:
         return timed_request("GET", url, timeout=timeout)[0]
     except OSError:
         return 0
-
-
-def wait_until(probe, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)

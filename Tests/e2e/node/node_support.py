@@ -23,8 +23,8 @@ from typing import Any, Optional
 import pytest
 import socketio
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-HOST = "127.0.0.1"
+from e2e_common import HOST, REPO_ROOT, free_port, package_binary  # noqa: F401
+from e2e_common import wait_until as eventually  # noqa: F401  (blocking; the suite's name for it)
 NAME = "socketio-node"
 START_TIMEOUT = 20.0
 HTTP_TIMEOUT = 10.0
@@ -41,20 +41,7 @@ NODE_VARIABLES = [
 
 
 def node_binary() -> Path:
-    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or REPO_ROOT / ".build" / "debug")
-    path = bin_dir / NAME
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    reason = f"server binary {NAME!r} not found at {path} (build it, or point SOCKETIO_BIN_DIR at it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    return package_binary(NAME)
 
 
 def node_environment(extra: Optional[dict] = None) -> dict:
@@ -302,12 +289,3 @@ class ClientPool:
         for client in reversed(self.clients):
             client.close()
         self.clients.clear()
-
-
-def eventually(probe, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)

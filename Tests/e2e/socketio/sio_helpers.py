@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import inspect
 import json
 import time
 import urllib.parse
@@ -30,6 +29,9 @@ import engineio
 import socketio
 import websocket
 from engineio import packet as eio_packet
+
+from e2e_common import eventually as _eventually
+from e2e_common import run as _run
 
 SIO_PATH = "/socket.io/"
 RS = "\x1e"
@@ -49,20 +51,12 @@ QUIET_PERIOD = 0.4  # how long to wait for stragglers before asserting that some
 
 def run(coro: Any, timeout: float = 45.0) -> Any:
     """Runs a test scenario on a fresh event loop, failing after `timeout` seconds."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return _run(coro, timeout)
 
 
 async def eventually(probe: Callable[[], Any], timeout: float = EVENT_TIMEOUT, interval: float = 0.02) -> Any:
-    """Calls probe (sync or async) until it returns something truthy or timeout passes; returns the
-    last value (falsy on timeout, so the caller's assert shows what was seen)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if inspect.isawaitable(value):
-            value = await value
-        if value or time.monotonic() >= deadline:
-            return value
-        await asyncio.sleep(interval)
+    """e2e_common.eventually with this suite's default wait."""
+    return await _eventually(probe, timeout, interval)
 
 
 async def stats(server: Any) -> dict:

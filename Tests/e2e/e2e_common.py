@@ -1,0 +1,71 @@
+"""What every end-to-end suite needs: the package's executables, free loopback ports, and bounded
+waits. Importable from every suite's support module (Tests/e2e is on sys.path once the root conftest
+is loaded)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BIN_DIR = REPO_ROOT / ".build" / "debug"
+HOST = "127.0.0.1"
+
+
+def missing(reason: str) -> None:
+    """Skip the test, or fail it when CI=true (a missing dependency is a failure there)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def package_binary(name: str) -> Path:
+    """The package's executable `name` from $SOCKETIO_BIN_DIR (default <repo>/.build/debug); skips
+    (fails when CI=true) when it has not been built."""
+    bin_dir = Path(os.environ.get("SOCKETIO_BIN_DIR") or DEFAULT_BIN_DIR)
+    path = bin_dir / name
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        missing(f"binary {name!r} not found at {path} (run `swift build`, or point SOCKETIO_BIN_DIR at the directory holding it)")
+    return path
+
+
+def free_port() -> int:
+    """A loopback TCP port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run(coro: Any, timeout: float) -> Any:
+    """Runs a scenario on a fresh event loop, failing after `timeout` seconds."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def eventually(probe: Callable[[], Any], timeout: float, interval: float = 0.02) -> Any:
+    """Calls probe (sync or async) until it returns something truthy or `timeout` passes; returns the
+    last value (falsy on timeout, so the caller's assertion shows what was seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if inspect.isawaitable(value):
+            value = await value
+        if value or time.monotonic() >= deadline:
+            return value
+        await asyncio.sleep(interval)
+
+
+def wait_until(probe: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """Blocking form of eventually(): polls a plain function."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
