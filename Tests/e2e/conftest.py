@@ -40,6 +40,7 @@ from engineio import packet as eio_packet
 
 from e2e_common import HOST, REPO_ROOT, free_port  # noqa: F401  (free_port is used by the suites)
 from e2e_common import package_binary as binary_path  # noqa: F401
+from e2e_common import wait_until as eventually  # noqa: F401  (blocking; the suites' name for it)
 EIO_PATH = "/engine.io/"
 RECORD_SEPARATOR = "\x1e"
 
@@ -163,16 +164,6 @@ class BackgroundCall:
         if error is not None:
             raise error
         return value
-
-
-def eventually(probe: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
-    """Calls probe until it returns something truthy or timeout passes; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------------------------
