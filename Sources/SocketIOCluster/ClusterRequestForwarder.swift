@@ -153,12 +153,15 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
         self.inFlight.wrappingDecrement(ordering: .relaxed)
     }
 
-    /// `host:port` (also `[v6]:port`) split in two.
+    /// `host:port` (also `[v6]:port`) split in two; nil unless the port is in 1...65535 and the host is
+    /// 1 to 255 bytes (the address comes from the node directory in Redis: untrusted).
     static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        guard address.utf8.count <= 300, let colon = address.lastIndex(of: ":"),
+            let port = Int(address[address.index(after: colon)...]), (1...65_535).contains(port)
+        else { return nil }
         var host = String(address[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+        return host.isEmpty || host.utf8.count > 255 ? nil : (host, port)
     }
 
     /// The bytes of an HTTP/1.1 request head.

@@ -42,7 +42,7 @@ public final class NodeDirectory: Sendable {
                     failures += 1
                     pause = .milliseconds(250)
                 }
-                try? await Task.sleep(nanoseconds: UInt64(pause.nanoseconds))
+                try? await Task.sleep(nanoseconds: UInt64(clamping: pause.nanoseconds))
             }
         }
         self.refreshTask.withLockedValue { $0 = task }
@@ -58,7 +58,8 @@ public final class NodeDirectory: Sendable {
         let tag = self.tag.value
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await store.remove(tag: tag) }
-            group.addTask { try? await Task.sleep(nanoseconds: UInt64(timeout.nanoseconds)) }
+            // A timeout at or below zero (a shutdown whose budget is spent) waits for nothing.
+            group.addTask { try? await Task.sleep(nanoseconds: UInt64(clamping: timeout.nanoseconds)) }
             await group.next()
             group.cancelAll()
         }

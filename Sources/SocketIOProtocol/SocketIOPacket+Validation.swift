@@ -48,8 +48,14 @@ extension SocketIOPacket {
         }
     }
 
+    /// `true` when ``SocketIOPacketEncoder`` can write this packet: its namespace can be encoded (see
+    /// ``isEncodableNamespace(_:)``) and its ack id, if any, is not negative.
+    public var isEncodable: Bool {
+        Self.isEncodableNamespace(self.namespace) && (self.ackID ?? 0) >= 0
+    }
+
     /// `true` for `/`, the empty string (treated as `/`), and names that start with `/` without a `,`.
-    static func isEncodableNamespace(_ namespace: String) -> Bool {
+    public static func isEncodableNamespace(_ namespace: String) -> Bool {
         let utf8 = namespace.utf8
         guard let first = utf8.first else { return true }
         return first == UInt8(ascii: "/") && !utf8.contains(UInt8(ascii: ","))

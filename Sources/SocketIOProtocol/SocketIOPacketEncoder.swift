@@ -24,18 +24,16 @@ public struct SocketIOEncodedPacket: Sendable, Hashable {
 /// Node's `Buffer` JSON form (see ``JSONSerializer``), like the reference does.
 public enum SocketIOPacketEncoder {
     /// Appends the text form of `packet` to `buffer` (after anything already in it, such as an Engine.IO
-    /// `4` prefix) and returns the attachments. Performs no validation: this is how the server writes its
-    /// own packets, reserved event names included.
+    /// `4` prefix) and returns the attachments. Checks only what would make the text impossible to parse
+    /// back: this is how the server writes its own packets, reserved event names included.
     ///
-    /// - Precondition: the namespace is `/`, empty, or starts with `/` and contains no `,`; the ack id is
-    ///   not negative. Anything else could not be parsed back.
+    /// - Throws: ``SocketIOProtocolError/invalidNamespace(_:)`` unless the namespace is `/`, empty, or
+    ///   starts with `/` and contains no `,`; ``SocketIOProtocolError/invalidAckID`` for a negative ack id.
+    ///   Nothing is written then.
     @discardableResult
-    public static func encode(_ packet: SocketIOPacket, into buffer: inout ByteBuffer) -> [ByteBuffer] {
-        precondition(
-            SocketIOPacket.isEncodableNamespace(packet.namespace),
-            "namespace '\(packet.namespace)' must start with '/' and must not contain ','"
-        )
-        precondition((packet.ackID ?? 0) >= 0, "ack id must not be negative")
+    public static func encode(_ packet: SocketIOPacket, into buffer: inout ByteBuffer) throws(SocketIOProtocolError) -> [ByteBuffer] {
+        guard SocketIOPacket.isEncodableNamespace(packet.namespace) else { throw .invalidNamespace(packet.namespace) }
+        if let ackID = packet.ackID, ackID < 0 { throw .invalidAckID }
 
         var payload = packet.payload
         if case .some(.null) = payload { payload = nil }
@@ -72,13 +70,13 @@ public enum SocketIOPacketEncoder {
         _ packet: SocketIOPacket, validating rules: SocketIOPacketValidation, into buffer: inout ByteBuffer
     ) throws(SocketIOProtocolError) -> [ByteBuffer] {
         try packet.validate(rules)
-        return Self.encode(packet, into: &buffer)
+        return try Self.encode(packet, into: &buffer)
     }
 
-    /// Encodes `packet` into a fresh buffer.
-    public static func encode(_ packet: SocketIOPacket) -> SocketIOEncodedPacket {
+    /// Encodes `packet` into a fresh buffer; throws what ``encode(_:into:)`` throws.
+    public static func encode(_ packet: SocketIOPacket) throws(SocketIOProtocolError) -> SocketIOEncodedPacket {
         var text = ByteBuffer()
-        let attachments = Self.encode(packet, into: &text)
+        let attachments = try Self.encode(packet, into: &text)
         return SocketIOEncodedPacket(text: text, attachments: attachments)
     }
 }

@@ -22,7 +22,8 @@ import SocketIORedis
 ///   `engine_bytes_sent_total`, `engine_volatile_dropped_total`, `engine_errors_total{code,message}`,
 ///   `engine_payload_too_large_total`, `engine_closes_total{reason}`, `broadcasts_total`,
 ///   `connections_total`, `connect_errors_total`, and with Redis `adapter_published_total`,
-///   `adapter_received_total`, `adapter_dropped_total`, `redis_reconnects_total`.
+///   `adapter_received_total`, `adapter_dropped_total`, `redis_reconnects_total`,
+///   `redis_messages_dropped_total{reason}` (malformed messages received, see `RedisInboundDropReason`).
 final class NodeMetricsCollector: Sendable {
     /// A swift-metrics counter that follows a library atomic.
     private struct MirroredCounter {
@@ -111,6 +112,9 @@ final class NodeMetricsCollector: Sendable {
                 MirroredCounter("socketio_adapter_dropped_total", source: driver.dropped),
                 MirroredCounter("socketio_redis_reconnects_total", source: driver.reconnects),
             ]
+            for (reason, atomic) in driver.inboundDropped.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                counters.append(MirroredCounter("socketio_redis_messages_dropped_total", [("reason", reason.rawValue)], source: atomic))
+            }
             self.redisStates = [RedisConnectionState.connecting, .connected, .reconnecting, .closed].map { state in
                 (state, Gauge(label: "socketio_redis_state", dimensions: [("state", state.rawValue)]))
             }

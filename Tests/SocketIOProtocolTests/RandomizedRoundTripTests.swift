@@ -105,7 +105,7 @@ final class RandomizedRoundTripTests: XCTestCase {
                 packet = .ack(ackID ?? 0, arguments, namespace: namespace)
             }
 
-            let encoded = SocketIOPacketEncoder.encode(packet)
+            let encoded = try SocketIOPacketEncoder.encode(packet)
             XCTAssertEqual(encoded.attachments.count, packet.payload?.binaryCount)
             var decoded = try decoder.decode(text: encoded.text)
             for attachment in encoded.attachments {

@@ -105,7 +105,7 @@ final class SocketIOPacketDecoderTests: XCTestCase {
             "files", [["name": "a", "data": .binary(buffer(bytes: [1]))], [.binary(buffer(bytes: [2, 3]))]],
             namespace: "/up", ackID: 4
         )
-        let encoded = SocketIOPacketEncoder.encode(original)
+        let encoded = try SocketIOPacketEncoder.encode(original)
         var decoder = SocketIOPacketDecoder()
         XCTAssertNil(try decoder.decode(text: encoded.text))
         XCTAssertNil(try decoder.decode(binary: encoded.attachments[0]))

@@ -26,10 +26,10 @@ final class SocketIOPacketEncoderTests: XCTestCase {
         XCTAssertEqual(encodeToString(SocketIOPacket(type: .disconnect)).text, "1")
     }
 
-    func testAppendsAfterEngineIOPrefix() {
+    func testAppendsAfterEngineIOPrefix() throws {
         var out = ByteBuffer()
         out.writeString("4")
-        let attachments = SocketIOPacketEncoder.encode(.event("chat", ["hi"], ackID: 13), into: &out)
+        let attachments = try SocketIOPacketEncoder.encode(.event("chat", ["hi"], ackID: 13), into: &out)
         XCTAssertEqual(String(buffer: out), #"4213["chat","hi"]"#)
         XCTAssertTrue(attachments.isEmpty)
     }
@@ -101,5 +101,22 @@ final class SocketIOPacketEncoderTests: XCTestCase {
             try SocketIOPacketEncoder.encode(.ack(-1), validating: .outgoing, into: &out)
         }
         XCTAssertEqual(out.readableBytes, 0, "nothing is written for a refused packet")
+    }
+
+    func testPlainEncodeRefusesWhatCannotBeParsedBackWithoutTrapping() {
+        var out = ByteBuffer()
+        assertThrows(.invalidNamespace("/a,b")) { () throws(SocketIOProtocolError) in
+            try SocketIOPacketEncoder.encode(.event("x", namespace: "/a,b"), into: &out)
+        }
+        assertThrows(.invalidNamespace("admin")) { () throws(SocketIOProtocolError) in
+            try SocketIOPacketEncoder.encode(.event("x", namespace: "admin"), into: &out)
+        }
+        assertThrows(.invalidAckID) { () throws(SocketIOProtocolError) in
+            try SocketIOPacketEncoder.encode(.event("x", ackID: -1), into: &out)
+        }
+        XCTAssertEqual(out.readableBytes, 0, "nothing is written for a refused packet")
+        XCTAssertFalse(SocketIOPacket.event("x", namespace: "/a,b").isEncodable)
+        XCTAssertFalse(SocketIOPacket.event("x", ackID: -1).isEncodable)
+        XCTAssertTrue(SocketIOPacket.event("x", namespace: "/a", ackID: 0).isEncodable)
     }
 }

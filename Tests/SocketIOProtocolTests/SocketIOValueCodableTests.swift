@@ -101,7 +101,7 @@ final class SocketIOValueCodableTests: XCTestCase {
     func testRoundTripThroughTheWire() throws {
         let original = self.message()
         let packet = SocketIOPacket.event("chat", [try self.encoder.encode(original)])
-        let encoded = SocketIOPacketEncoder.encode(packet)
+        let encoded = try SocketIOPacketEncoder.encode(packet)
         XCTAssertEqual(encoded.attachments.count, 2)
         var packetDecoder = SocketIOPacketDecoder()
         XCTAssertNil(try packetDecoder.decode(text: encoded.text))

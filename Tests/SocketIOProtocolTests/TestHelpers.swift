@@ -13,9 +13,14 @@ func buffer(bytes: [UInt8]) -> ByteBuffer {
 }
 
 /// Encodes `packet` and returns its text and attachments.
-func encodeToString(_ packet: SocketIOPacket) -> (text: String, attachments: [ByteBuffer]) {
-    let encoded = SocketIOPacketEncoder.encode(packet)
-    return (String(buffer: encoded.text), encoded.attachments)
+func encodeToString(_ packet: SocketIOPacket, file: StaticString = #filePath, line: UInt = #line) -> (text: String, attachments: [ByteBuffer]) {
+    do {
+        let encoded = try SocketIOPacketEncoder.encode(packet)
+        return (String(buffer: encoded.text), encoded.attachments)
+    } catch {
+        XCTFail("encoding failed: \(error)", file: file, line: line)
+        return ("", [])
+    }
 }
 
 /// Parses JSON text, failing the test on error.

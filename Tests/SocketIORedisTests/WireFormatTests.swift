@@ -237,24 +237,25 @@ struct WireFormatTests {
         let parts = try #require(RedisWireCodec.decode(ByteBuffer(bytes: bytes))?.arrayValue)
         #expect(parts.count == 3)
         #expect(parts[0] == "emitter")
-        #expect(SocketIOPacket(wire: parts[1]) == .event("news", ["hello"]))
-        let options = SocketIOBroadcastOptions(wire: parts[2])
+        #expect(try RedisInboundFields.broadcastPacket(parts[1], namespace: "/") == .event("news", ["hello"]))
+        let options = try RedisInboundFields.options(parts[2])
         #expect(options.rooms == ["room", "42"])
         #expect(options.except == ["256"])
-        #expect(options.flags.volatile && !options.flags.compress && !options.flags.local)
+        #expect(options.flags.volatile && !options.flags.compress)
+        #expect(options.flags.local, "what came from another node is delivered locally only")
     }
 
     @Test
     func missingNamespaceDefaultsToRootAndBinaryTypesBecomePlain() throws {
         let noNamespace = wireBytes(.hex("82 a4"), .text("type"), .hex("05 a4"), .text("data"), .hex("92 a1"), .text("b"), .hex("c4 02 0102"))
         let value = try #require(RedisWireCodec.decode(ByteBuffer(bytes: noNamespace)))
-        let packet = try #require(SocketIOPacket(wire: value))
+        let packet = try RedisInboundFields.broadcastPacket(value, namespace: "/")
         #expect(packet.namespace == "/")
         #expect(packet.type == .event)
         #expect(packet.payload == ["b", .binary(ByteBuffer(bytes: [1, 2]))])
-        #expect(SocketIOPacket(wire: ["data": []]) == nil, "no type")
-        #expect(SocketIOPacket(wire: ["type": "2"]) == nil, "type is not a number")
-        #expect(SocketIOPacket(wire: nil) == nil)
+        #expect(throws: RedisInboundDrop.self, "no type") { try RedisInboundFields.broadcastPacket(["data": ["x"]], namespace: "/") }
+        #expect(throws: RedisInboundDrop.self, "type is not a number") { try RedisInboundFields.broadcastPacket(["type": "2", "data": ["x"]], namespace: "/") }
+        #expect(throws: RedisInboundDrop.self) { try RedisInboundFields.broadcastPacket(nil, namespace: "/") }
     }
 
     @Test(arguments: [
@@ -273,7 +274,7 @@ struct WireFormatTests {
             .hex("83 a5"), .text("rooms"), .hex("90 a6"), .text("except"), .hex("90 a5"), .text("flags"), .hex("80")
         )
         let parts = try #require(RedisWireCodec.decode(ByteBuffer(bytes: bytes))?.arrayValue)
-        #expect(SocketIOPacket(wire: parts[1])?.payload == ["when", .string(iso)])
+        #expect(try RedisInboundFields.broadcastPacket(parts[1], namespace: "/").payload == ["when", .string(iso)])
     }
 
     @Test
@@ -283,7 +284,7 @@ struct WireFormatTests {
         let fromJSON = try #require(RedisWireCodec.decode(ByteBuffer(string: json)))
         let fromMessagePack = try #require(RedisWireCodec.decode(messagePackBuffer(msgpack)))
         #expect(fromJSON == fromMessagePack)
-        #expect(SocketIOBroadcastOptions(wire: fromJSON["opts"]).rooms == ["a", "3"])
+        #expect(try RedisInboundFields.options(fromJSON["opts"]).rooms == ["a", "3"])
         #expect(RedisWireCodec.json(fromJSON).bytes == Array(json.utf8), "JSON written back identically")
     }
 

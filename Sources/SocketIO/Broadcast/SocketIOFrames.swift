@@ -12,12 +12,16 @@ enum SocketIOFrames {
     }
 
     /// Encodes `packet` and hands `body` its frames in order, without collecting them (a packet for
-    /// one socket).
+    /// one socket). A packet that cannot be written in the text form (a namespace with `,` or without
+    /// the leading `/`, a negative ack id) has no frames: no client could be in such a namespace, and
+    /// ``SocketIOServer/of(_:)`` logs such names when they are created.
     static func forEachFrame(of packet: SocketIOPacket, _ body: (EngineFrame) -> Void) {
+        guard packet.isEncodable else { return }
         // Framed for WebSocket as it is encoded: one buffer, written as is by a WebSocket transport.
         let (text, attachments) = EngineFrame.framed(.text, capacity: Self.expectedTextSize) { buffer in
             buffer.writeInteger(EnginePacketType.message.asciiDigit)
-            return SocketIOPacketEncoder.encode(packet, into: &buffer)
+            // Cannot fail: the packet was checked above.
+            return (try? SocketIOPacketEncoder.encode(packet, into: &buffer)) ?? []
         }
         body(text)
         for attachment in attachments { body(.message(binary: attachment)) }

@@ -43,7 +43,9 @@ public final class SocketIOServer: @unchecked Sendable {
 
     // MARK: Namespaces
 
-    /// The namespace named `name`, created when needed.
+    /// The namespace named `name`, created when needed; a name without the leading `/` gets one, as in
+    /// the reference. A name containing `,` cannot be written in a packet, so no client can connect to
+    /// it and what is emitted on it reaches no local client (nothing traps).
     public func of(_ name: String) -> SocketIONamespace {
         let name = name.hasPrefix("/") ? name : "/" + name
         // Created under the lock: a namespace's adapter subscribes as it is made, so a losing duplicate

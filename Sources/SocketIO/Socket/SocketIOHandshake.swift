@@ -70,7 +70,8 @@ public struct SocketIOHandshake: Sendable, Hashable {
         self.address = value["address"]?.stringValue ?? ""
         self.xdomain = value["xdomain"]?.boolValue ?? false
         self.secure = value["secure"]?.boolValue ?? false
-        self.issued = value["issued"]?.intValue ?? Int(value["issued"]?.doubleValue ?? 0)
+        // Milliseconds since 1970; a value that is not a finite number within Int's range reads as 0.
+        self.issued = value["issued"]?.intValue ?? value["issued"]?.doubleValue.flatMap { Int(exactly: $0.rounded(.towardZero)) } ?? 0
         self.url = value["url"]?.stringValue ?? ""
         self.queryOverride = strings(value["query"])
         self.auth = value["auth"] ?? .object([:])

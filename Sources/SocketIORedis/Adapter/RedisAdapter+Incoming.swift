@@ -4,57 +4,66 @@ import SocketIO
 import SocketIOProtocol
 
 extension RedisAdapter {
-    /// A broadcast published by another node (or an emitter) on `P#N#…`.
+    /// A broadcast published by another node (or an emitter) on `P#N#…`: `[uid, packet, opts]`.
     func onBroadcastMessage(_ message: RedisPubSubMessage) {
         guard message.channel.hasPrefix(self.channel), message.channel.hasSuffix("#") else { return }
         let room = String(message.channel.dropFirst(self.channel.count).dropLast())
         if !room.isEmpty && !self.local.hasRoom(room) { return }
-        guard let decoded = RedisWireCodec.decode(message.payload), let parts = decoded.arrayValue, parts.count >= 3 else {
-            self.logger.debug("ignoring malformed broadcast", metadata: ["channel": "\(message.channel)"])
-            return
+        do throws(RedisInboundDrop) {
+            guard let decoded = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
+            guard case .array(let parts) = decoded, parts.count >= 3 else {
+                throw RedisInboundDrop(.malformedEnvelope, "not an array [uid, packet, opts]")
+            }
+            let sender = try RedisInboundFields.string(parts[0], "uid", .malformedEnvelope)
+            if sender == self.uid { return }
+            let packet = try RedisInboundFields.broadcastPacket(parts[1], namespace: self.namespaceName)
+            let options = try RedisInboundFields.options(parts[2])
+            self.local.broadcast(packet, options: options)
+        } catch {
+            self.dropInbound(error, channel: message.channel)
         }
-        if parts[0].stringValue == self.uid { return }
-        guard let packet = SocketIOPacket(wire: parts[1]), packet.namespace == self.namespaceName else { return }
-        var options = SocketIOBroadcastOptions(wire: parts[2])
-        options.flags.local = true
-        self.local.broadcast(packet, options: options)
     }
 
     /// A request or a response on the request/response channels.
     func onRequestOrResponse(_ message: RedisPubSubMessage) {
-        guard let value = RedisWireCodec.decode(message.payload) else {
-            self.logger.debug("ignoring malformed request", metadata: ["channel": "\(message.channel)"])
-            return
-        }
-        if message.channel.hasPrefix(self.responseChannel) {
-            self.onResponse(value)
-        } else if message.channel == self.requestChannel {
-            self.onRequest(value)
+        do throws(RedisInboundDrop) {
+            guard let value = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
+            guard case .object = value else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }
+            if message.channel.hasPrefix(self.responseChannel) {
+                try self.onResponse(value)
+            } else if message.channel == self.requestChannel {
+                try self.onRequest(value)
+            }
+        } catch {
+            self.dropInbound(error, channel: message.channel)
         }
     }
 
-    private func onRequest(_ request: SocketIOValue) {
-        guard let typeNumber = request["type"]?.intValue, let type = RedisRequestType(rawValue: typeNumber) else { return }
-        let requestID = request["requestId"]?.stringValue
-        let fromSelf = request["uid"]?.stringValue == self.uid
+    private func onRequest(_ request: SocketIOValue) throws(RedisInboundDrop) {
+        let typeNumber = try RedisInboundFields.integer(request["type"], "type", in: Int.min...Int.max, .malformedEnvelope)
+        guard let type = RedisRequestType(rawValue: typeNumber) else { throw RedisInboundDrop(.unknownType, "request type \(typeNumber)") }
+        let sender = try RedisInboundFields.optionalString(request["uid"], "uid", .malformedEnvelope)
+        if sender == self.uid { return }
         switch type {
         case .sockets:
-            guard let requestID, !self.requests.contains(requestID) else { return }
-            let rooms = Set((request["rooms"]?.arrayValue ?? []).compactMap(\.roomName))
+            let requestID = try RedisInboundFields.string(request["requestId"], "requestId", .invalidRequest)
+            guard !self.requests.contains(requestID) else { return }
+            let rooms = try RedisInboundFields.rooms(request["rooms"], "rooms", required: false, .invalidRequest)
             let ids = self.local.localSockets(SocketIOBroadcastOptions(rooms: rooms)).map { SocketIOValue.string($0.id) }
             self.publishResponse(["requestId": .string(requestID), "sockets": .array(ids)])
 
         case .allRooms:
-            guard let requestID, !fromSelf, !self.requests.contains(requestID) else { return }
+            let requestID = try RedisInboundFields.string(request["requestId"], "requestId", .invalidRequest)
+            guard !self.requests.contains(requestID) else { return }
             self.publishResponse(["requestId": .string(requestID), "rooms": .array(self.local.localRooms.sorted().map(SocketIOValue.string))])
 
         case .remoteJoin, .remoteLeave, .remoteDisconnect:
-            guard !fromSelf else { return }
-            self.applyRemoteOperation(type, request: request)
+            try self.applyRemoteOperation(type, request: request)
 
         case .remoteFetch:
-            guard let requestID, !fromSelf, !self.requests.contains(requestID) else { return }
-            let options = SocketIOBroadcastOptions(wire: request["opts"])
+            let requestID = try RedisInboundFields.string(request["requestId"], "requestId", .invalidRequest)
+            let options = try RedisInboundFields.options(request["opts"])
+            guard !self.requests.contains(requestID) else { return }
             let local = self.local
             Task {
                 let sockets = (try? await local.fetchSockets(options)) ?? []
@@ -62,8 +71,8 @@ extension RedisAdapter {
             }
 
         case .serverSideEmit:
-            guard !fromSelf, let data = request["data"]?.arrayValue else { return }
-            guard let requestID else {
+            let data = try RedisInboundFields.serverSideEmitArguments(request["data"], "data")
+            guard let requestID = try RedisInboundFields.optionalString(request["requestId"], "requestId", .invalidRequest) else {
                 self.namespace?.handleServerSideEmit(data, reply: nil)
                 return
             }
@@ -78,60 +87,81 @@ extension RedisAdapter {
             }
 
         case .broadcast:
-            guard let requestID, !fromSelf, self.ackRequests.withLockedValue({ $0[requestID] == nil }),
-                var packet = SocketIOPacket(wire: request["packet"]), let namespace = self.namespace
-            else { return }
-            packet.namespace = self.namespaceName
+            let requestID = try RedisInboundFields.string(request["requestId"], "requestId", .invalidRequest)
+            var packet = try RedisInboundFields.broadcastPacket(request["packet"], namespace: self.namespaceName)
+            let options = try RedisInboundFields.options(request["opts"])
+            guard self.ackRequests.withLockedValue({ $0[requestID] == nil }), let namespace = self.namespace else { return }
             packet.ackID = namespace.localAckID()
-            var options = SocketIOBroadcastOptions(wire: request["opts"])
-            options.flags.local = true
             self.local.broadcastWithAck(packet, options: options, sink: RemoteAckForwarder(adapter: self, requestID: requestID))
 
         case .broadcastClientCount, .broadcastAck:
-            break
+            // Answers travel on the response channel; on the request channel they mean nothing.
+            throw RedisInboundDrop(.invalidRequest, "response type \(typeNumber) on the request channel")
         }
     }
 
-    private func applyRemoteOperation(_ type: RedisRequestType, request: SocketIOValue) {
-        if let opts = request["opts"] {
-            var options = SocketIOBroadcastOptions(wire: opts)
-            options.flags.local = true
-            let rooms = Set((request["rooms"]?.arrayValue ?? []).compactMap(\.roomName))
+    /// Join, leave or disconnect, in the current form `{opts, rooms, close}` or the legacy form that
+    /// names one socket `{sid, room, requestId}`. Neither form means: dropped (never "every socket").
+    private func applyRemoteOperation(_ type: RedisRequestType, request: SocketIOValue) throws(RedisInboundDrop) {
+        if let opts = request["opts"], opts != .null {
+            let options = try RedisInboundFields.options(opts)
             switch type {
-            case .remoteJoin: self.local.addSockets(options, rooms: rooms)
-            case .remoteLeave: self.local.delSockets(options, rooms: rooms)
-            default: self.local.disconnectSockets(options, close: request["close"]?.boolValue ?? false)
+            case .remoteJoin: self.local.addSockets(options, rooms: try RedisInboundFields.rooms(request["rooms"], "rooms", required: true, .invalidRequest))
+            case .remoteLeave: self.local.delSockets(options, rooms: try RedisInboundFields.rooms(request["rooms"], "rooms", required: true, .invalidRequest))
+            default: self.local.disconnectSockets(options, close: try RedisInboundFields.bool(request["close"], "close", default: false, .invalidRequest))
             }
             return
         }
-        // The legacy form names one socket: {sid, room, requestId}.
-        guard let sid = request["sid"]?.stringValue, let socket = self.namespace?.localSocket(id: sid) else { return }
+        let sid = try RedisInboundFields.string(request["sid"], "sid (or opts)", .invalidRequest)
+        let requestID = try RedisInboundFields.optionalString(request["requestId"], "requestId", .invalidRequest)
+        var room: String?
+        if type != .remoteDisconnect {
+            guard let name = request["room"].flatMap(RedisInboundFields.roomName) else { throw RedisInboundDrop(.invalidRequest, "room is not a room name") }
+            room = name
+        }
+        let close = try RedisInboundFields.bool(request["close"], "close", default: false, .invalidRequest)
+        guard let socket = self.namespace?.localSocket(id: sid) else { return }
         switch type {
-        case .remoteJoin: if let room = request["room"]?.roomName { socket.join(room) }
-        case .remoteLeave: if let room = request["room"]?.roomName { socket.leave(room) }
-        default: socket.disconnect(close: request["close"]?.boolValue ?? false)
+        case .remoteJoin: if let room { socket.join(room) }
+        case .remoteLeave: if let room { socket.leave(room) }
+        default: socket.disconnect(close: close)
         }
-        if let requestID = request["requestId"]?.stringValue {
-            self.publishResponse(["requestId": .string(requestID)])
-        }
+        if let requestID { self.publishResponse(["requestId": .string(requestID)]) }
     }
 
-    private func onResponse(_ response: SocketIOValue) {
-        guard let requestID = response["requestId"]?.stringValue else { return }
+    private func onResponse(_ response: SocketIOValue) throws(RedisInboundDrop) {
+        let requestID = try RedisInboundFields.string(response["requestId"], "requestId", .invalidResponse)
         if let collector = self.ackRequests.withLockedValue({ $0[requestID] }) {
-            switch response["type"]?.intValue.flatMap(RedisRequestType.init(rawValue:)) {
-            case .broadcastClientCount: collector.nodeReported(clientCount: response["clientCount"]?.intValue ?? 0)
-            case .broadcastAck: collector.received(response["packet"] ?? .null)
-            default: break
+            let typeNumber = try RedisInboundFields.integer(response["type"], "type", in: Int.min...Int.max, .invalidResponse)
+            switch RedisRequestType(rawValue: typeNumber) {
+            case .broadcastClientCount:
+                collector.nodeReported(clientCount: try RedisInboundFields.integer(response["clientCount"], "clientCount", in: 0...Int(Int32.max), .invalidResponse))
+            case .broadcastAck:
+                collector.received(response["packet"] ?? .null)
+            default:
+                throw RedisInboundDrop(.invalidResponse, "type \(typeNumber) answers no broadcast")
             }
             return
         }
         switch self.requests.kind(of: requestID) {
-        case .fetchSockets: self.requests.answer(requestID, values: response["sockets"]?.arrayValue ?? [])
-        case .allRooms: self.requests.answer(requestID, values: response["rooms"]?.arrayValue ?? [])
+        case .fetchSockets: self.requests.answer(requestID, values: try Self.array(response["sockets"], "sockets"))
+        case .allRooms: self.requests.answer(requestID, values: try Self.array(response["rooms"], "rooms"))
         case .serverSideEmit: self.requests.answer(requestID, values: [response["data"] ?? .null])
-        case nil: break
+        case nil: break  // another node's request: the response channel is shared
         }
+    }
+
+    private static func array(_ value: SocketIOValue?, _ name: String) throws(RedisInboundDrop) -> [SocketIOValue] {
+        guard case .array(let elements)? = value else { throw RedisInboundDrop(.invalidResponse, "\(name) is not an array") }
+        return elements
+    }
+
+    /// Counts and logs a dropped message.
+    func dropInbound(_ drop: RedisInboundDrop, channel: String) {
+        self.driver.statistics.countInboundDrop(drop.reason)
+        self.logger.debug("dropped a malformed cluster message", metadata: [
+            "channel": "\(channel)", "reason": "\(drop.reason.rawValue)", "detail": "\(drop.detail)",
+        ])
     }
 }
 

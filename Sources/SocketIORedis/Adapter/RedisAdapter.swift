@@ -221,7 +221,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
             "requestId": .string(requestID),
             "type": .int(RedisRequestType.allRooms.rawValue),
         ])
-        return localRooms.union(try await answers.get().compactMap(\.roomName))
+        return localRooms.union(try await answers.get().compactMap(RedisInboundFields.roomName))
     }
 
     public func serverCount() async -> Int {

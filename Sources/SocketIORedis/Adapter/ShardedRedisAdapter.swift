@@ -245,40 +245,60 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
 
     // MARK: Receiving
 
+    /// An envelope `{uid, nsp, type, data}` on one of this adapter's channels. Anything that is not
+    /// exactly that shape is dropped and counted (``RedisInboundDropReason``).
     fileprivate func onRawMessage(_ message: RedisPubSubMessage) {
-        guard let envelope = RedisWireCodec.decode(message.payload),
-            let type = envelope["type"]?.intValue.flatMap(MessageType.init(rawValue:))
-        else { return }
-        if message.channel == self.responseChannel {
-            self.onResponse(type, envelope["data"])
-        } else {
-            self.onMessage(type, envelope)
+        do throws(RedisInboundDrop) {
+            guard let envelope = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
+            guard case .object = envelope else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }
+            let sender = try RedisInboundFields.string(envelope["uid"], "uid", .malformedEnvelope)
+            let typeNumber = try RedisInboundFields.integer(envelope["type"], "type", in: Int.min...Int.max, .malformedEnvelope)
+            guard let type = MessageType(rawValue: typeNumber) else { throw RedisInboundDrop(.unknownType, "envelope type \(typeNumber)") }
+            if let namespace = try RedisInboundFields.optionalString(envelope["nsp"], "nsp", .malformedEnvelope), namespace != self.namespaceName {
+                throw RedisInboundDrop(.namespaceMismatch, "envelope for another namespace")
+            }
+            if sender == self.uid { return }
+            switch type {
+            case .initialHeartbeat, .heartbeat, .adapterClose:
+                return
+            default:
+                break
+            }
+            guard case .object = envelope["data"] else { throw RedisInboundDrop(.malformedEnvelope, "data is not an object") }
+            let data = envelope["data"] ?? .null
+            if message.channel == self.responseChannel {
+                try self.onResponse(type, data)
+            } else {
+                try self.onMessage(type, data, from: sender)
+            }
+        } catch {
+            self.dropInbound(error, channel: message.channel)
         }
     }
 
-    private func onMessage(_ type: MessageType, _ envelope: SocketIOValue) {
-        guard let sender = envelope["uid"]?.stringValue, sender != self.uid else { return }
-        let data = envelope["data"]
-        var options = SocketIOBroadcastOptions(wire: data?["opts"])
-        options.flags.local = true
+    private func onMessage(_ type: MessageType, _ data: SocketIOValue, from sender: String) throws(RedisInboundDrop) {
         switch type {
         case .broadcast:
-            guard var packet = SocketIOPacket(wire: data?["packet"]) else { return }
-            packet.namespace = self.namespaceName
-            if let requestID = data?["requestId"]?.stringValue {
+            var packet = try RedisInboundFields.broadcastPacket(data["packet"], namespace: self.namespaceName)
+            let options = try RedisInboundFields.options(data["opts"])
+            if let requestID = try RedisInboundFields.optionalString(data["requestId"], "requestId", .invalidRequest) {
                 packet.ackID = self.namespace?.localAckID()
                 self.local.broadcastWithAck(packet, options: options, sink: ShardedAckForwarder(adapter: self, requester: sender, requestID: requestID))
             } else {
                 self.local.broadcast(packet, options: options)
             }
         case .socketsJoin:
-            self.local.addSockets(options, rooms: Set((data?["rooms"]?.arrayValue ?? []).compactMap(\.roomName)))
+            let options = try RedisInboundFields.options(data["opts"])
+            self.local.addSockets(options, rooms: try RedisInboundFields.rooms(data["rooms"], "rooms", required: true, .invalidRequest))
         case .socketsLeave:
-            self.local.delSockets(options, rooms: Set((data?["rooms"]?.arrayValue ?? []).compactMap(\.roomName)))
+            let options = try RedisInboundFields.options(data["opts"])
+            self.local.delSockets(options, rooms: try RedisInboundFields.rooms(data["rooms"], "rooms", required: true, .invalidRequest))
         case .disconnectSockets:
-            self.local.disconnectSockets(options, close: data?["close"]?.boolValue ?? false)
+            let options = try RedisInboundFields.options(data["opts"])
+            self.local.disconnectSockets(options, close: try RedisInboundFields.bool(data["close"], "close", default: false, .invalidRequest))
         case .fetchSockets:
-            guard let requestID = data?["requestId"]?.stringValue else { return }
+            let requestID = try RedisInboundFields.string(data["requestId"], "requestId", .invalidRequest)
+            let options = try RedisInboundFields.options(data["opts"])
             let local = self.local
             Task {
                 let sockets = (try? await local.fetchSockets(options)) ?? []
@@ -287,8 +307,8 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
                 ])
             }
         case .serverSideEmit:
-            guard let packet = data?["packet"]?.arrayValue else { return }
-            guard let requestID = data?["requestId"]?.stringValue else {
+            let packet = try RedisInboundFields.serverSideEmitArguments(data["packet"], "packet")
+            guard let requestID = try RedisInboundFields.optionalString(data["requestId"], "requestId", .invalidRequest) else {
                 self.namespace?.handleServerSideEmit(packet, reply: nil)
                 return
             }
@@ -298,29 +318,37 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
                 self?.publishResponse(to: sender, .serverSideEmitResponse, ["requestId": .string(requestID), "packet": arguments.first ?? .null])
             }
         case .fetchSocketsResponse, .serverSideEmitResponse, .broadcastClientCount, .broadcastAck:
-            self.onResponse(type, data)
+            try self.onResponse(type, data)
         case .initialHeartbeat, .heartbeat, .adapterClose:
             break
         }
     }
 
-    private func onResponse(_ type: MessageType, _ data: SocketIOValue?) {
-        guard let requestID = data?["requestId"]?.stringValue else { return }
+    private func onResponse(_ type: MessageType, _ data: SocketIOValue) throws(RedisInboundDrop) {
+        let requestID = try RedisInboundFields.string(data["requestId"], "requestId", .invalidResponse)
         switch type {
         case .broadcastClientCount:
-            self.ackRequests.withLockedValue { $0[requestID] }?.nodeReported(clientCount: data?["clientCount"]?.intValue ?? 0)
+            let count = try RedisInboundFields.integer(data["clientCount"], "clientCount", in: 0...Int(Int32.max), .invalidResponse)
+            self.ackRequests.withLockedValue { $0[requestID] }?.nodeReported(clientCount: count)
         case .broadcastAck:
-            self.ackRequests.withLockedValue { $0[requestID] }?.received(data?["packet"] ?? .null)
+            self.ackRequests.withLockedValue { $0[requestID] }?.received(data["packet"] ?? .null)
         case .fetchSocketsResponse:
-            self.requests.answer(requestID, values: data?["sockets"]?.arrayValue ?? [])
+            guard case .array(let sockets) = data["sockets"] else { throw RedisInboundDrop(.invalidResponse, "sockets is not an array") }
+            self.requests.answer(requestID, values: sockets)
         case .serverSideEmitResponse:
-            self.requests.answer(requestID, values: [data?["packet"] ?? .null])
+            self.requests.answer(requestID, values: [data["packet"] ?? .null])
         default:
-            break
+            throw RedisInboundDrop(.invalidResponse, "envelope type \(type.rawValue) is not a response")
         }
     }
 
-
+    /// Counts and logs a dropped message.
+    private func dropInbound(_ drop: RedisInboundDrop, channel: String) {
+        self.driver.statistics.countInboundDrop(drop.reason)
+        self.logger.debug("dropped a malformed cluster message", metadata: [
+            "channel": "\(channel)", "reason": "\(drop.reason.rawValue)", "detail": "\(drop.detail)",
+        ])
+    }
 }
 
 /// Reports a remote broadcast-with-ack's local client count and answers to the requesting node.

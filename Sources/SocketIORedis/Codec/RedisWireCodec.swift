@@ -43,15 +43,6 @@ extension SocketIOBroadcastOptions {
             "flags": self.flags.wireValue,
         ])
     }
-
-    /// Options read from a wire `opts` object (rooms may be numbers).
-    init(wire value: SocketIOValue?) {
-        self.init(
-            rooms: Set((value?["rooms"]?.arrayValue ?? []).compactMap(\.roomName)),
-            except: Set((value?["except"]?.arrayValue ?? []).compactMap(\.roomName)),
-            flags: SocketIOBroadcastFlags(wire: value?["flags"])
-        )
-    }
 }
 
 extension SocketIOBroadcastFlags {
@@ -63,16 +54,6 @@ extension SocketIOBroadcastFlags {
         if let timeout = self.timeout { flags["timeout"] = .int(timeout) }
         if self.expectSingleResponse { flags["expectSingleResponse"] = true }
         return .object(flags)
-    }
-
-    init(wire value: SocketIOValue?) {
-        self.init(
-            local: false,
-            volatile: value?["volatile"]?.boolValue ?? false,
-            compress: value?["compress"]?.boolValue ?? true,
-            timeout: value?["timeout"]?.intValue,
-            expectSingleResponse: value?["expectSingleResponse"]?.boolValue ?? false
-        )
     }
 }
 
@@ -89,18 +70,5 @@ extension SocketIOPacket {
             object = .object(fields)
         }
         return object
-    }
-
-    /// A packet read from a wire `{type, data, nsp, id}` object; nsp defaults to `/`.
-    init?(wire value: SocketIOValue?) {
-        guard let value, let typeNumber = value["type"]?.intValue,
-            let type = SocketIOPacketType(rawValue: UInt8(clamping: typeNumber))
-        else { return nil }
-        self.init(
-            type: type.plainCounterpart,
-            namespace: value["nsp"]?.stringValue ?? "/",
-            ackID: value["id"]?.intValue,
-            payload: value["data"]
-        )
     }
 }

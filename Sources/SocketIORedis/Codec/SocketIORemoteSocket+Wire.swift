@@ -12,13 +12,17 @@ extension SocketIORemoteSocket {
         ]
     }
 
-    /// A socket read from a fetchSockets answer; nil without an id.
+    /// A socket read from a fetchSockets answer; nil unless it has a string id, its handshake (when
+    /// present) is an object and its rooms (when present) are room names.
     init?(wire value: SocketIOValue, namespace: SocketIONamespace?) {
-        guard let id = value["id"]?.stringValue else { return nil }
+        guard case .string(let id)? = value["id"] else { return nil }
+        let handshake = value["handshake"] ?? .object([:])
+        guard case .object = handshake else { return nil }
+        guard let rooms = try? RedisInboundFields.rooms(value["rooms"], "rooms", required: false, .invalidResponse) else { return nil }
         self.init(
             id: id,
-            handshake: SocketIOHandshake(value: value["handshake"] ?? .object([:])),
-            rooms: Set((value["rooms"]?.arrayValue ?? []).compactMap(\.roomName)),
+            handshake: SocketIOHandshake(value: handshake),
+            rooms: rooms,
             data: value["data"] ?? .null,
             namespace: namespace
         )

@@ -47,14 +47,4 @@ extension SocketIOValue {
             self = .null
         }
     }
-
-    /// A string for a room name that may arrive as a number.
-    var roomName: String? {
-        switch self {
-        case .string(let value): return value
-        case .int(let value): return String(value)
-        case .double(let value): return value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
-        default: return nil
-        }
-    }
 }

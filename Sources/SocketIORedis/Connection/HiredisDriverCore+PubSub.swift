@@ -170,8 +170,13 @@ extension HiredisDriverCore {
         self.send(.subscriberCount(of: channel, sharded: sharded), timeout: timeout, promise: reply)
         reply.futureResult.whenComplete { result in
             switch result {
-            case .success(.array(.some(let pair))) where pair.count == 2 && pair[1].integer != nil:
-                promise.succeed(Int(pair[1].integer!))
+            case .success(.array(.some(let pair))) where pair.count == 2:
+                // [channel, count]; a count Redis could never send (negative, beyond Int) is refused.
+                guard let count = pair[1].integer.flatMap({ Int(exactly: $0) }), count >= 0 else {
+                    promise.fail(RedisDriverError.unexpectedReply("subscriber count \(pair[1])"))
+                    return
+                }
+                promise.succeed(count)
             case .success(let other):
                 promise.fail(RedisDriverError.unexpectedReply("\(other)"))
             case .failure(let error):

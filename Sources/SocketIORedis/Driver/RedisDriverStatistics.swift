@@ -1,6 +1,6 @@
 import Atomics
 
-/// Counters of a pub/sub driver.
+/// Counters of a pub/sub driver and of the adapters that read its messages.
 public final class RedisDriverStatistics: Sendable {
     /// Messages published (handed to the broker connection).
     public let published = ManagedAtomic<Int>(0)
@@ -10,7 +10,21 @@ public final class RedisDriverStatistics: Sendable {
     public let dropped = ManagedAtomic<Int>(0)
     /// Successful reconnections after a lost link.
     public let reconnects = ManagedAtomic<Int>(0)
+    /// Received messages dropped as malformed, by reason (see ``RedisInboundDropReason``).
+    public let inboundDropped: [RedisInboundDropReason: ManagedAtomic<Int>] = Dictionary(
+        uniqueKeysWithValues: RedisInboundDropReason.allCases.map { ($0, ManagedAtomic<Int>(0)) }
+    )
 
     /// Fresh counters.
     public init() {}
+
+    /// Counts one received message dropped for `reason`.
+    func countInboundDrop(_ reason: RedisInboundDropReason) {
+        self.inboundDropped[reason]?.wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// All received messages dropped as malformed.
+    public var inboundDroppedTotal: Int {
+        self.inboundDropped.values.reduce(0) { $0 + $1.load(ordering: .relaxed) }
+    }
 }
