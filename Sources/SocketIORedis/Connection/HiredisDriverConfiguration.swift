@@ -15,7 +15,8 @@ public struct HiredisDriverConfiguration: Sendable, Hashable {
     /// acknowledged while connected. Beyond it, publishes are dropped and counted.
     public var maxQueuedPublishes: Int
 
-    /// A configuration; the defaults suit a Redis on the same network.
+    /// A configuration; the defaults suit a Redis on the same network. A duration that is not positive
+    /// takes its default and a negative `maxQueuedPublishes` becomes 0 (nothing here traps).
     public init(
         connectTimeout: TimeAmount = .seconds(5),
         reconnectBackoff: RedisReconnectBackoff = .init(),
@@ -23,15 +24,13 @@ public struct HiredisDriverConfiguration: Sendable, Hashable {
         healthCheckTimeout: TimeAmount = .seconds(3),
         maxQueuedPublishes: Int = 10_000
     ) {
-        precondition(connectTimeout > .zero, "connectTimeout must be positive")
-        precondition(healthCheckInterval > .zero, "healthCheckInterval must be positive")
-        precondition(healthCheckTimeout > .zero, "healthCheckTimeout must be positive")
-        precondition(maxQueuedPublishes >= 0, "maxQueuedPublishes must not be negative")
-        self.connectTimeout = connectTimeout
+        // Out-of-range values are replaced rather than trapped on: a duration that is not positive takes
+        // its default, a negative queue bound becomes 0 (publish nothing while disconnected).
+        self.connectTimeout = connectTimeout > .zero ? connectTimeout : .seconds(5)
         self.reconnectBackoff = reconnectBackoff
-        self.healthCheckInterval = healthCheckInterval
-        self.healthCheckTimeout = healthCheckTimeout
-        self.maxQueuedPublishes = maxQueuedPublishes
+        self.healthCheckInterval = healthCheckInterval > .zero ? healthCheckInterval : .seconds(5)
+        self.healthCheckTimeout = healthCheckTimeout > .zero ? healthCheckTimeout : .seconds(3)
+        self.maxQueuedPublishes = max(0, maxQueuedPublishes)
     }
 }
 
@@ -45,13 +44,13 @@ public struct RedisReconnectBackoff: Sendable, Hashable {
     /// The share of a delay that is random, from 0 (none) to 1.
     public var jitter: Double
 
-    /// A backoff; by default 50 ms doubling to 5 s, up to half of each delay random.
+    /// A backoff; by default 50 ms doubling to 5 s, up to half of each delay random. A non-positive
+    /// `initial` takes the default, `maximum` is at least `initial`, `jitter` is clamped to 0...1.
     public init(initial: TimeAmount = .milliseconds(50), maximum: TimeAmount = .seconds(5), jitter: Double = 0.5) {
-        precondition(initial > .zero && maximum >= initial, "need 0 < initial <= maximum")
-        precondition((0...1).contains(jitter), "jitter must be within 0...1")
-        self.initial = initial
-        self.maximum = maximum
-        self.jitter = jitter
+        // Out-of-range values are brought into range rather than trapped on.
+        self.initial = initial > .zero ? initial : .milliseconds(50)
+        self.maximum = max(maximum, self.initial)
+        self.jitter = jitter.isNaN ? 0.5 : min(max(jitter, 0), 1)
     }
 
     /// The delay before retry number `attempt` (0-based); `random` in `0...1` picks the jitter.
