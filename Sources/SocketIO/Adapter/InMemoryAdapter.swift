@@ -57,7 +57,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
                 state.rooms[room] = RoomMemberSet(socketID)
                 created.append((room, room == socketID || state.roomsOfSocket[room] != nil))
             } else {
-                state.rooms[room]!.insert(socketID)
+                state.rooms[room]?.insert(socketID)
             }
         }
         return created
@@ -68,7 +68,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         if state.roomsOfSocket[socketID] == nil {
             state.roomsOfSocket[socketID] = RoomMemberSet(rooms)
         } else {
-            for room in rooms { state.roomsOfSocket[socketID]!.insert(room) }
+            for room in rooms { state.roomsOfSocket[socketID]?.insert(room) }
         }
     }
 
@@ -106,7 +106,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Removes a member; true when the room is now empty and gone.
     private static func removeMember(_ socketID: String, from room: String, in state: inout State) -> Bool {
         guard state.rooms[room]?.remove(socketID) == true else { return false }
-        guard state.rooms[room]!.isEmpty else { return false }
+        guard state.rooms[room]?.isEmpty == true else { return false }
         state.rooms[room] = nil
         return true
     }

@@ -24,7 +24,7 @@ enum SocketIODelivery {
             if groups[key] == nil {
                 groups[key] = (socket.eventLoop, [socket])
             } else {
-                groups[key]!.sockets.append(socket)
+                groups[key]?.sockets.append(socket)
             }
         }
         // Other loops first, so they work on their members while this one does its own.

@@ -36,7 +36,7 @@ final class RedisRequestTable: Sendable {
         self.entries.withLockedValue { $0[id] = Entry(kind: kind, expected: expected, promise: promise, timer: nil) }
         let timer = loop.scheduleTask(in: timeout) { [self] in self.expire(id) }
         self.entries.withLockedValue { entries in
-            if entries[id] != nil { entries[id]!.timer = timer }
+            entries[id]?.timer = timer
         }
         return promise.futureResult
     }
