@@ -3,12 +3,16 @@ SWIFT ?= swift
 HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?=
 
-.PHONY: help deps run build release test test-deps unit-test e2e-test bench bench-floor cluster cluster-stop cluster-status cluster-test docker-test clean
+.PHONY: help deps run build release test test-deps unit-test e2e-test fuzz bench bench-floor cluster cluster-stop cluster-status cluster-test docker-test clean
 
 help:
 	@echo "make run            build and start a single node on $(HOST):$(PORT) (in-memory adapter)"
 	@echo "make test           install test dependencies, build, run unit and end-to-end tests"
+	@echo "make fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) each; figures and findings"
 	@echo "make bench          release build + benchmark suite (a few minutes), writes docs/benchmarks.md"
 	@echo "make bench-floor    the same traffic as echo and cluster-fanout in plain C, no protocol: this machine's floor"
 	@echo "make cluster        redis-server, node1..node3 and HAProxy on http://127.0.0.1:8080 as local processes"
@@ -37,6 +41,9 @@ e2e-test: build test-deps
 	$(VENV)/bin/python -m pytest Tests/e2e -q
 
 test: test-deps unit-test e2e-test
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh
 
 bench: deps
 	@scripts/bench.sh

@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
         .executable(name: "socketio-emit", targets: ["socketio-emit"]),
         .library(name: "SocketIOCluster", targets: ["SocketIOCluster"]),
+        .executable(name: "socketio-fuzz", targets: ["socketio-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -162,6 +163,22 @@ let package = Package(
             ]
         ),
         .target(name: "MessagePack"),
+        // The fuzz targets (Fuzz/README.md): one entry point per decoder of outside bytes, run under
+        // libFuzzer by `socketio-fuzz` (`make fuzz`) and replayed over the committed corpora by the tests.
+        .target(
+            name: "SocketIOFuzzTargets",
+            dependencies: [
+                "EngineIO",
+                "MessagePack",
+                "SocketIO",
+                "SocketIOCluster",
+                "SocketIOProtocol",
+                "SocketIORedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "socketio-fuzz", dependencies: ["SocketIOFuzzTargets"]),
         .target(
             name: "SocketIOProtocol",
             dependencies: [
@@ -181,6 +198,7 @@ let package = Package(
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"]),
         .testTarget(name: "SocketIORedisTests", dependencies: ["SocketIORedis", "SocketIO", "MessagePack"]),
         .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -155,7 +155,7 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
 
     /// `host:port` (also `[v6]:port`) split in two; nil unless the port is in 1...65535 and the host is
     /// 1 to 255 bytes (the address comes from the node directory in Redis: untrusted).
-    static func split(_ address: String) -> (String, Int)? {
+    package static func split(_ address: String) -> (String, Int)? {
         guard address.utf8.count <= 300, let colon = address.lastIndex(of: ":"),
             let port = Int(address[address.index(after: colon)...]), (1...65_535).contains(port)
         else { return nil }

@@ -1,11 +1,11 @@
 /// The path and query of a request target (`/engine.io/?EIO=4&transport=polling`).
-struct EngineRequestTarget: Sendable, Hashable {
+package struct EngineRequestTarget: Sendable, Hashable {
     /// The path without the query.
-    var path: String
+    package var path: String
     /// Query parameters, percent-decoded; the first value wins for repeated names.
-    var query: [String: String]
+    package var query: [String: String]
 
-    init(uri: String) {
+    package init(uri: String) {
         guard let questionMark = uri.firstIndex(of: "?") else {
             self.path = uri
             self.query = [:]

@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// Where a valid Engine.IO request goes.
-enum EngineRoute: Sendable, Hashable {
+package enum EngineRoute: Sendable, Hashable {
     /// A new session on this transport.
     case handshake(EngineServerConfiguration.TransportKind)
     /// A request for the session `sid` on this transport.
@@ -10,8 +10,8 @@ enum EngineRoute: Sendable, Hashable {
 
 /// The checks every Engine.IO request passes before it reaches a session, in the reference's order:
 /// transport, Origin header, then either the session id or the handshake rules.
-enum EngineRequestValidator {
-    static func validate(
+package enum EngineRequestValidator {
+    package static func validate(
         method: HTTPMethod,
         query: [String: String],
         headers: HTTPHeaders,

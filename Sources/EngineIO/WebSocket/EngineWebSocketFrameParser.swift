@@ -12,9 +12,9 @@ import NIOWebSocket
 ///
 /// After a close frame or a protocol error the parser is finished: it reports nothing more and
 /// discards whatever it is given.
-struct EngineWebSocketFrameParser {
+package struct EngineWebSocketFrameParser {
     /// What a complete frame (or message) means.
-    enum Event: Equatable {
+    package enum Event: Equatable {
         /// A complete text message (fragments reassembled), unmasked. Not checked for valid UTF-8.
         case text(ByteBuffer)
         /// A complete binary message (fragments reassembled), unmasked.
@@ -30,7 +30,7 @@ struct EngineWebSocketFrameParser {
     }
 
     /// The largest message accepted (a single frame's payload, and the sum of a fragmented message's).
-    let maxMessageSize: Int
+    package let maxMessageSize: Int
 
     /// Bytes of a header that arrived split across reads (nil when no header is in progress).
     private var headerBytes: ByteBuffer?
@@ -50,18 +50,18 @@ struct EngineWebSocketFrameParser {
     private var finished = false
 
     /// A parser for messages of at most `maxMessageSize` bytes.
-    init(maxMessageSize: Int) {
+    package init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
     }
 
     /// Whether the parser holds no bytes at all (between frames, no message open).
-    var isIdle: Bool {
+    package var isIdle: Bool {
         self.headerBytes == nil && self.frame == nil && self.control == nil && self.message == nil
     }
 
     /// Consumes bytes from `input` up to the end of the next complete event and returns it, or
     /// consumes all of `input` and returns nil when it holds no further complete event.
-    mutating func next(from input: inout ByteBuffer) -> Event? {
+    package mutating func next(from input: inout ByteBuffer) -> Event? {
         while !self.finished {
             if self.frame == nil {
                 switch self.readHeader(from: &input) {

@@ -5,7 +5,7 @@ import SocketIOProtocol
 
 extension RedisAdapter {
     /// A broadcast published by another node (or an emitter) on `P#N#…`: `[uid, packet, opts]`.
-    func onBroadcastMessage(_ message: RedisPubSubMessage) {
+    package func onBroadcastMessage(_ message: RedisPubSubMessage) {
         guard message.channel.hasPrefix(self.channel), message.channel.hasSuffix("#") else { return }
         let room = String(message.channel.dropFirst(self.channel.count).dropLast())
         if !room.isEmpty && !self.local.hasRoom(room) { return }
@@ -25,7 +25,7 @@ extension RedisAdapter {
     }
 
     /// A request or a response on the request/response channels.
-    func onRequestOrResponse(_ message: RedisPubSubMessage) {
+    package func onRequestOrResponse(_ message: RedisPubSubMessage) {
         do throws(RedisInboundDrop) {
             guard let value = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
             guard case .object = value else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }

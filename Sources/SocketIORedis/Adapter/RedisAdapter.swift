@@ -27,10 +27,10 @@ public final class RedisAdapter: LocalMembershipForwarding {
     let logger: Logger
     weak let namespace: SocketIONamespace?
     let namespaceName: String
-    let channel: String
-    let requestChannel: String
-    let responseChannel: String
-    let specificResponseChannel: String
+    package let channel: String
+    package let requestChannel: String
+    package let responseChannel: String
+    package let specificResponseChannel: String
     let requests = RedisRequestTable()
     let ackRequests = NIOLockedValueBox<[String: SocketIOAckCollector]>([:])
     let eventLoop: any EventLoop

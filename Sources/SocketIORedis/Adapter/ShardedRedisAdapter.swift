@@ -33,8 +33,8 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
     let logger: Logger
     weak let namespace: SocketIONamespace?
     let namespaceName: String
-    let channel: String
-    let responseChannel: String
+    package let channel: String
+    package let responseChannel: String
     let requests = RedisRequestTable()
     let ackRequests = NIOLockedValueBox<[String: SocketIOAckCollector]>([:])
     let eventLoop: any EventLoop
@@ -247,7 +247,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
 
     /// An envelope `{uid, nsp, type, data}` on one of this adapter's channels. Anything that is not
     /// exactly that shape is dropped and counted (``RedisInboundDropReason``).
-    fileprivate func onRawMessage(_ message: RedisPubSubMessage) {
+    package func onRawMessage(_ message: RedisPubSubMessage) {
         do throws(RedisInboundDrop) {
             guard let envelope = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
             guard case .object = envelope else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }

@@ -6,9 +6,9 @@ import SocketIOProtocol
 
 /// Reads and writes the payloads of the Redis adapter protocols: a payload that starts with `{` is
 /// JSON, anything else MessagePack.
-enum RedisWireCodec {
+package enum RedisWireCodec {
     /// Decodes a payload; nil when it is neither valid JSON nor valid MessagePack.
-    static func decode(_ payload: ByteBuffer) -> SocketIOValue? {
+    package static func decode(_ payload: ByteBuffer) -> SocketIOValue? {
         if payload.readableBytesView.first == UInt8(ascii: "{") {
             return try? JSONParser().parse(payload)
         }

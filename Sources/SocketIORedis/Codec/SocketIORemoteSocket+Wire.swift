@@ -14,7 +14,7 @@ extension SocketIORemoteSocket {
 
     /// A socket read from a fetchSockets answer; nil unless it has a string id, its handshake (when
     /// present) is an object and its rooms (when present) are room names.
-    init?(wire value: SocketIOValue, namespace: SocketIONamespace?) {
+    package init?(wire value: SocketIOValue, namespace: SocketIONamespace?) {
         guard case .string(let id)? = value["id"] else { return nil }
         let handshake = value["handshake"] ?? .object([:])
         guard case .object = handshake else { return nil }

@@ -3,11 +3,11 @@ import NIOCore
 
 /// The reply stream from Redis broke the protocol (hiredis' reader reported an error); the connection
 /// cannot be used any more.
-struct RedisProtocolError: Error, Hashable, CustomStringConvertible {
+package struct RedisProtocolError: Error, Hashable, CustomStringConvertible {
     /// hiredis' description of the problem.
     var message: String
 
-    var description: String { "Redis protocol error: \(self.message)" }
+    package var description: String { "Redis protocol error: \(self.message)" }
 }
 
 /// Incremental RESP2 decoding with hiredis' reply reader: feed bytes as they arrive, take whole replies
@@ -15,11 +15,11 @@ struct RedisProtocolError: Error, Hashable, CustomStringConvertible {
 ///
 /// Owns one `redisReader` (freed on deinit) and every `redisReply` it hands out (freed right after the
 /// conversion). Not thread-safe: use it from one event loop, like the channel handler that owns it.
-final class HiredisReplyReader {
+package final class HiredisReplyReader {
     private let reader: UnsafeMutablePointer<redisReader>
 
     /// A new reader with hiredis' default reply objects.
-    init() {
+    package init() {
         guard let reader = redisReaderCreate() else {
             fatalError("redisReaderCreate failed: out of memory")
         }
@@ -31,7 +31,7 @@ final class HiredisReplyReader {
     }
 
     /// Appends the readable bytes of `bytes` to the reader's buffer (hiredis copies them).
-    func feed(_ bytes: ByteBuffer) throws(RedisProtocolError) {
+    package func feed(_ bytes: ByteBuffer) throws(RedisProtocolError) {
         guard bytes.readableBytes > 0 else { return }
         let status = bytes.withUnsafeReadableBytes { raw -> Int32 in
             redisReaderFeed(self.reader, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
@@ -42,7 +42,7 @@ final class HiredisReplyReader {
     }
 
     /// The next complete reply, or `nil` when the bytes fed so far do not finish one.
-    func next(allocator: ByteBufferAllocator) throws(RedisProtocolError) -> RESPValue? {
+    package func next(allocator: ByteBufferAllocator) throws(RedisProtocolError) -> RESPValue? {
         var raw: UnsafeMutableRawPointer?
         guard redisReaderGetReply(self.reader, &raw) == REDIS_OK else {
             throw self.currentError()
