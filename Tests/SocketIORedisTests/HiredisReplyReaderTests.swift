@@ -108,4 +108,30 @@ final class HiredisReplyReaderTests: XCTestCase {
         let allowed = String(repeating: "*1\r\n", count: 7) + ":1\r\n"
         XCTAssertEqual(try self.decode(allowed).count, 1)
     }
+
+    func testArrayHeadersPastTheBoundAreAProtocolErrorNotAnAllocation() throws {
+        // hiredis 0.14 allocates an array's element table from its header alone.
+        for header in ["*1000000000\r\n", "*\(Int(HiredisReplyReader.maxArrayElements) + 1)\r\n", "*-5\r\n"] {
+            XCTAssertThrowsError(try self.decode(header), header) { error in
+                guard let error = error as? RedisProtocolError else { return XCTFail("\(error)") }
+                XCTAssertTrue(error.message.contains("elements") || error.message.contains("out of range"), error.message)
+            }
+        }
+        XCTAssertEqual(try self.decode("*2\r\n:1\r\n:2\r\n"), [.array([.integer(1), .integer(2)])])
+        XCTAssertEqual(try self.decode("*-1\r\n"), [.bulkString(nil)])
+    }
+
+    func testAnUnfinishedReplyPastTheByteBoundIsAProtocolError() throws {
+        let reader = HiredisReplyReader(maxPendingBytes: 4096)
+        try reader.feed(ByteBuffer(string: "$999999999999\r\n"))
+        XCTAssertNil(try reader.next(allocator: self.allocator))
+        let chunk = ByteBuffer(repeating: 0x61, count: 1000)
+        try reader.feed(chunk)
+        XCTAssertNil(try reader.next(allocator: self.allocator))
+        XCTAssertThrowsError(
+            try { for _ in 0..<4 { try reader.feed(chunk) } }()
+        ) { error in
+            XCTAssertTrue((error as? RedisProtocolError)?.message.contains("bytes") == true, "\(error)")
+        }
+    }
 }

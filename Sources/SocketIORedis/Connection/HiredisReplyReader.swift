@@ -13,14 +13,30 @@ package struct RedisProtocolError: Error, Hashable, CustomStringConvertible {
 /// Incremental RESP2 decoding with hiredis' reply reader: feed bytes as they arrive, take whole replies
 /// out as ``RESPValue``s. A reply may span many feeds, and one feed may hold many replies.
 ///
+/// The bytes come from the network and are untrusted, so both of hiredis' allocations that a peer
+/// controls are bounded: an array header may announce at most ``maxArrayElements`` elements (hiredis
+/// 0.14 allocates the element table from the header alone), and the bytes of an unfinished reply may
+/// add up to at most ``defaultMaxPendingBytes`` (Redis' own largest bulk string, 512 MiB, plus headroom).
+/// Past either bound the reader reports a ``RedisProtocolError`` and the connection is closed.
+///
 /// Owns one `redisReader` (freed on deinit) and every `redisReply` it hands out (freed right after the
 /// conversion). Not thread-safe: use it from one event loop, like the channel handler that owns it.
 package final class HiredisReplyReader {
+    /// The most elements an array reply may announce.
+    package static let maxArrayElements: Int32 = 1 << 20
+    /// The most bytes an unfinished reply may hold in the reader, unless told otherwise.
+    package static let defaultMaxPendingBytes = 513 * 1024 * 1024
+
+    /// The most bytes an unfinished reply may hold in this reader.
+    package let maxPendingBytes: Int
+
     private let reader: UnsafeMutablePointer<redisReader>
 
-    /// A new reader with hiredis' default reply objects.
-    package init() {
-        guard let reader = redisReaderCreate() else {
+    /// A new reader with hiredis' default reply objects, array headers bounded, unfinished replies
+    /// bounded by `maxPendingBytes`.
+    package init(maxPendingBytes: Int = HiredisReplyReader.defaultMaxPendingBytes) {
+        self.maxPendingBytes = maxPendingBytes
+        guard let reader = redisReaderCreateWithFunctions(boundedReplyFunctions) else {
             fatalError("redisReaderCreate failed: out of memory")
         }
         self.reader = reader
@@ -33,8 +49,13 @@ package final class HiredisReplyReader {
     /// Appends the readable bytes of `bytes` to the reader's buffer (hiredis copies them).
     package func feed(_ bytes: ByteBuffer) throws(RedisProtocolError) {
         guard bytes.readableBytes > 0 else { return }
+        let pending = Int(clamping: self.reader.pointee.len) - Int(clamping: self.reader.pointee.pos)
+        guard bytes.readableBytes <= self.maxPendingBytes - max(0, pending) else {
+            throw RedisProtocolError(message: "a reply of more than \(self.maxPendingBytes) bytes")
+        }
         let status = bytes.withUnsafeReadableBytes { raw -> Int32 in
-            redisReaderFeed(self.reader, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+            guard let base = raw.baseAddress else { return REDIS_OK }
+            return redisReaderFeed(self.reader, base.assumingMemoryBound(to: CChar.self), raw.count)
         }
         if status != REDIS_OK {
             throw self.currentError()
@@ -55,6 +76,9 @@ package final class HiredisReplyReader {
     private func currentError() -> RedisProtocolError {
         let message = withUnsafeBytes(of: self.reader.pointee.errstr) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if message == "Out of memory" {
+            return RedisProtocolError(message: "an array reply of more than \(Self.maxArrayElements) elements, or out of memory")
         }
         return RedisProtocolError(message: message.isEmpty ? "unknown reader error" : message)
     }
@@ -100,3 +124,28 @@ package final class HiredisReplyReader {
 
 @available(*, unavailable)
 extension HiredisReplyReader: Sendable {}
+
+/// hiredis' own reply constructors (read once from a reader made with the defaults).
+nonisolated(unsafe) private let hiredisDefaultFunctions: redisReplyObjectFunctions = {
+    guard let reader = redisReaderCreate(), let functions = reader.pointee.fn else {
+        fatalError("redisReaderCreate failed: out of memory")
+    }
+    defer { redisReaderFree(reader) }
+    return functions.pointee
+}()
+
+/// The defaults with the array constructor refusing (hiredis then reports an error) a negative count or
+/// more than ``HiredisReplyReader/maxArrayElements`` elements. Lives as long as the process: every
+/// reader points at it.
+nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
+    var functions = hiredisDefaultFunctions
+    functions.createArray = { task, elements in
+        guard elements >= 0, elements <= HiredisReplyReader.maxArrayElements, let create = hiredisDefaultFunctions.createArray else {
+            return nil
+        }
+        return create(task, elements)
+    }
+    let pointer = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
+    pointer.initialize(to: functions)
+    return pointer
+}()
