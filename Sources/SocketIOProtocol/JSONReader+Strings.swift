@@ -88,8 +88,8 @@ extension JSONReader {
         default:
             break
         }
-        // Every value built above is a valid scalar (surrogates were replaced).
-        utf8.append(contentsOf: Unicode.Scalar(scalarValue)!.utf8)
+        // Every value built above is a valid scalar (surrogates were replaced); U+FFFD if not.
+        utf8.append(contentsOf: (Unicode.Scalar(scalarValue) ?? "\u{FFFD}").utf8)
     }
 
     /// Reads four hex digits.
