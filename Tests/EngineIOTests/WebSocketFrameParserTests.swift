@@ -166,6 +166,17 @@ final class WebSocketFrameParserTests: XCTestCase {
     func testCloseFrames() {
         XCTAssertEqual(Self.parse(Self.frame(0x8, [0x03, 0xE9])), [.close(code: 1001, reason: ByteBuffer())])
         XCTAssertEqual(Self.parse(Self.frame(0x8, [])), [.close(code: nil, reason: ByteBuffer())])
+        XCTAssertEqual(Self.parse(Self.frame(0x8, [0x0B, 0xB8, 0x62])), [.close(code: 3000, reason: ByteBuffer(string: "b"))])
+    }
+
+    func testCloseFramesThatBreakTheProtocolFailTheConnection() {
+        // Codes no endpoint may send (RFC 6455 §7.4), a 1-byte payload, a reason that is not UTF-8.
+        for code: UInt16 in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+            let bytes = Self.frame(0x8, [UInt8(code >> 8), UInt8(code & 0xFF)])
+            XCTAssertEqual(Self.parse(bytes), [.failure(.protocolError)], "code \(code)")
+        }
+        XCTAssertEqual(Self.parse(Self.frame(0x8, [0x03])), [.failure(.protocolError)])
+        XCTAssertEqual(Self.parse(Self.frame(0x8, [0x03, 0xE8, 0xFF, 0xFE])), [.failure(.dataInconsistentWithMessage)])
     }
 
     func testNothingAfterACloseFrame() {

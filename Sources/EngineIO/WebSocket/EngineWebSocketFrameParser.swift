@@ -25,7 +25,8 @@ package struct EngineWebSocketFrameParser {
         case pong(ByteBuffer)
         /// A close frame: its status code (nil when the frame carried none) and the reason bytes.
         case close(code: UInt16?, reason: ByteBuffer)
-        /// The client broke the protocol: close the connection with `code` (1002 or 1009).
+        /// The client broke the protocol: close the connection with `code` (1002, 1007 for a close
+        /// reason that is not UTF-8, or 1009).
         case failure(WebSocketErrorCode)
     }
 
@@ -265,9 +266,25 @@ package struct EngineWebSocketFrameParser {
                 return .pong(payload)
             default:
                 self.finish()
+                // §5.5.1: no payload, or a 2-byte status code and a UTF-8 reason; §7.4: a code that
+                // may not be sent on the wire (1004-1006, 1015, under 1000, 5000 and up) fails the
+                // connection, as the reference's `ws` does.
+                guard payload.readableBytes != 1 else { return .failure(.protocolError) }
                 let code = payload.readInteger(as: UInt16.self)
+                if let code, !Self.isValidCloseCode(code) { return .failure(.protocolError) }
+                guard String(validating: payload.readableBytesView, as: UTF8.self) != nil else {
+                    return .failure(.dataInconsistentWithMessage)
+                }
                 return .close(code: code, reason: payload)
             }
+        }
+    }
+
+    /// Whether a client may send `code` in a close frame (RFC 6455 §7.4, the IANA registry).
+    static func isValidCloseCode(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: return true
+        default: return false
         }
     }
 
