@@ -71,6 +71,13 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// A request the HTTP parser could not read (answered 400 by `HTTPServerProtocolErrorHandler`
+    /// just before), or an I/O error: the parser cannot go on, so the connection ends here, as Node's
+    /// server ends it. Left open, it would hold its buffers until the peer went away.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.forwardInFlight = false
         if let exchange = self.exchange, let session = self.exchangeSession {

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bad_input_support import (EIO, Case, connect, engine_error, expect_closed_or_status, expect_engine_error,
+from bad_input_support import (EIO, Case, connect, engine_error, expect_engine_error,
                                expect_session_closed, expect_session_open, expect_status, get, http_exchange,
                                open_polling, post, read_response)
 
@@ -90,7 +90,24 @@ def chunked_post(node):
 def bad_chunk_size(node):
     sid = open_polling(node.port)
     request = (f"POST {HANDSHAKE}&sid={sid} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n40\r\n0\r\n\r\n").encode()
-    expect_closed_or_status(node.port, request, 400)
+    expect_parser_refusal(node.port, request)
+
+
+def expect_parser_refusal(port: int, request: bytes) -> None:
+    """What the HTTP parser answers a request it cannot parse: 400 with no body, and the connection
+    closes (as Node's HTTP server, which adds a `Bad Request` text). When the server closes with bytes
+    of a long request still unread, the peer may see a reset instead of the 400: closed either way."""
+    with connect(port) as sock:
+        try:
+            sock.sendall(request)
+            status, _, body = read_response(sock, bytearray())
+        except (ConnectionResetError, BrokenPipeError):
+            return
+        assert (status, body) == (400, b""), (status, body[:100])
+        try:
+            assert sock.recv(1) == b"", "the connection stays open"
+        except ConnectionResetError:
+            pass
 
 
 def many_headers(count: int, size: int = 8):
@@ -111,11 +128,11 @@ TAGLESS_SID = "ZZZZ" + "a" * 16
 CASES = [
     Case("path-unknown", "404", lambda n: expect_status(n.port, get("/nope"), 404)),
     Case("path-without-trailing-slash-prefix", "404", lambda n: expect_status(n.port, get("/socket.iox/?EIO=4&transport=polling"), 404)),
-    Case("path-nul-byte", "400 or close", lambda n: expect_closed_or_status(n.port, get("/socket.io/\x00?EIO=4&transport=polling"), 400, 404)),
+    Case("path-nul-byte", "400 (the HTTP parser refuses it), connection closed", lambda n: expect_parser_refusal(n.port, get("/socket.io/\x00?EIO=4&transport=polling"))),
     Case("path-absolute-form", "404 (the path does not start with /socket.io/, as in the reference's check)", lambda n: expect_status(n.port, get(f"http://127.0.0.1{HANDSHAKE}"), 404)),
     Case("method-put-handshake", "400 code 2 Bad handshake method", lambda n: expect_engine_error(n.port, f"PUT {HANDSHAKE} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode(), 2)),
     Case("method-post-handshake", "400 code 2 Bad handshake method", lambda n: expect_engine_error(n.port, post(HANDSHAKE, b"40"), 2)),
-    Case("method-garbage", "400 or close", lambda n: expect_closed_or_status(n.port, f"BREW {HANDSHAKE} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400, 405)),
+    Case("method-garbage", "400 (the HTTP parser knows no such method), connection closed", lambda n: expect_parser_refusal(n.port, f"BREW {HANDSHAKE} HTTP/1.1\r\nHost: x\r\n\r\n".encode())),
     Case("eio-3", "400 code 5 Unsupported protocol version", lambda n: expect_engine_error(n.port, get("/socket.io/?EIO=3&transport=polling"), 5)),
     Case("eio-5", "400 code 5", lambda n: expect_engine_error(n.port, get("/socket.io/?EIO=5&transport=polling"), 5)),
     Case("eio-missing", "400 code 5", lambda n: expect_engine_error(n.port, get("/socket.io/?transport=polling"), 5)),
@@ -126,27 +143,28 @@ CASES = [
     Case("sid-oversized", "400 code 1", lambda n: expect_engine_error(n.port, get(f"{HANDSHAKE}&sid={'A' * 4000}"), 1)),
     Case("sid-routing-tag-of-no-node", "400 code 1", lambda n: expect_engine_error(n.port, get(f"{HANDSHAKE}&sid={TAGLESS_SID}"), 1)),
     Case("sid-post-unknown", "400 code 1", lambda n: expect_engine_error(n.port, post(f"{HANDSHAKE}&sid={TAGLESS_SID}", b"40"), 1)),
-    Case("query-huge", "431/414/400 or close, never a hang", lambda n: expect_closed_or_status(n.port, get(f"{HANDSHAKE}&x={'q' * 200_000}"), 400, 414, 431)),
+    Case("query-huge", "400, connection closed (the head is over the parser's 80 KB; Node answers 431)", lambda n: expect_parser_refusal(n.port, get(f"{HANDSHAKE}&x={'q' * 200_000}"))),
     Case("query-repeated-names", "first value wins: handshake", handshake_ok(get(f"{HANDSHAKE}&transport=websocket&EIO=3"))),
     Case("query-bad-percent-escapes", "400 code 1 (sid unknown)", lambda n: expect_engine_error(n.port, get(f"{HANDSHAKE}&sid=%zz%4"), 1)),
-    Case("header-huge", "431/400 or close", lambda n: expect_closed_or_status(n.port, get(HANDSHAKE, f"X-Big: {'h' * 200_000}\r\n"), 400, 431)),
-    Case("headers-thousands", "431/400 or close, or served", lambda n: expect_closed_or_status(n.port, get(HANDSHAKE, many_headers(5000)), 200, 400, 431)),
-    Case("content-length-invalid", "400 or close", lambda n: expect_closed_or_status(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n40".encode(), 400)),
-    Case("content-length-conflicting", "400 or close", lambda n: expect_closed_or_status(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n40".encode(), 400)),
-    Case("content-length-negative", "400 or close", lambda n: expect_closed_or_status(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n40".encode(), 400)),
-    Case("content-length-and-chunked", "400 or close", lambda n: expect_closed_or_status(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n40\r\n0\r\n\r\n".encode(), 400)),
+    Case("header-huge", "400, connection closed (over 80 KB of head)", lambda n: expect_parser_refusal(n.port, get(HANDSHAKE, f"X-Big: {'h' * 200_000}\r\n"))),
+    Case("headers-thousands", "served: 5,000 headers fit in the 80 KB head limit", handshake_ok(get(HANDSHAKE, many_headers(5000)))),
+    Case("headers-ten-thousand", "400, connection closed (over 80 KB of head)", lambda n: expect_parser_refusal(n.port, get(HANDSHAKE, many_headers(10000)))),
+    Case("content-length-invalid", "400, connection closed", lambda n: expect_parser_refusal(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n40".encode())),
+    Case("content-length-conflicting", "400, connection closed", lambda n: expect_parser_refusal(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n40".encode())),
+    Case("content-length-negative", "400, connection closed", lambda n: expect_parser_refusal(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n40".encode())),
+    Case("content-length-and-chunked", "400, connection closed", lambda n: expect_parser_refusal(n.port, f"POST {HANDSHAKE}&sid={TAGLESS_SID} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n40\r\n0\r\n\r\n".encode())),
     Case("chunked-body", "200 ok, packets taken", chunked_post),
-    Case("chunked-bad-size", "400 or close", bad_chunk_size),
+    Case("chunked-bad-size", "400, connection closed", bad_chunk_size),
     Case("body-oversized", "413, session closed", oversized_body),
     Case("body-oversized-sent-slowly", "413 (or close) before the body ends, session closed", oversized_body_sent_slowly),
     Case("body-stalled", "other requests served meanwhile", stalled_body),
     Case("http-1.0", "200 handshake, connection closed", http10_handshake),
     Case("pipelined-handshakes", "three 200s in order", pipelined),
     Case("pipelined-post-then-get", "200 ok, then the CONNECT answer", pipelined_post_then_get),
-    Case("request-line-garbage", "400 or close", lambda n: expect_closed_or_status(n.port, b"HELLO WORLD\r\n\r\n", 400)),
-    Case("request-binary-garbage", "400 or close", lambda n: expect_closed_or_status(n.port, bytes(range(256)) * 4, 400)),
-    Case("origin-with-control-character", "400 from the HTTP parser (as Node's), or close", lambda n: expect_closed_or_status(n.port, get(HANDSHAKE, "Origin: http://a\x01b\r\n"), 400)),
-    Case("origin-with-delete-character", "400 from the HTTP parser, or close", lambda n: expect_closed_or_status(n.port, get(HANDSHAKE, "Origin: http://a\x7fb\r\n"), 400)),
+    Case("request-line-garbage", "400, connection closed", lambda n: expect_parser_refusal(n.port, b"HELLO WORLD\r\n\r\n")),
+    Case("request-binary-garbage", "400, connection closed", lambda n: expect_parser_refusal(n.port, bytes(range(256)) * 4)),
+    Case("origin-with-control-character", "400 from the HTTP parser (as Node's), connection closed", lambda n: expect_parser_refusal(n.port, get(HANDSHAKE, "Origin: http://a\x01b\r\n"))),
+    Case("origin-with-delete-character", "400 from the HTTP parser, connection closed", lambda n: expect_parser_refusal(n.port, get(HANDSHAKE, "Origin: http://a\x7fb\r\n"))),
 ]
 
 
