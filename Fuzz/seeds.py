@@ -12,40 +12,12 @@ import hashlib
 import json
 import os
 import struct
+import sys
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent / "Corpus"
-
-
-def msgpack(value) -> bytes:
-    """A MessagePack encoding of None/bool/int/float/str/bytes/list/dict (enough for seeds)."""
-    if value is None:
-        return b"\xc0"
-    if value is True:
-        return b"\xc3"
-    if value is False:
-        return b"\xc2"
-    if isinstance(value, int):
-        if 0 <= value < 128:
-            return bytes([value])
-        if -32 <= value < 0:
-            return struct.pack("b", value)
-        if value >= 0:
-            return b"\xcf" + struct.pack(">Q", value)
-        return b"\xd3" + struct.pack(">q", value)
-    if isinstance(value, float):
-        return b"\xcb" + struct.pack(">d", value)
-    if isinstance(value, str):
-        raw = value.encode()
-        return (bytes([0xA0 | len(raw)]) if len(raw) < 32 else b"\xda" + struct.pack(">H", len(raw))) + raw
-    if isinstance(value, bytes):
-        return b"\xc4" + bytes([len(value)]) + value
-    if isinstance(value, list):
-        return bytes([0x90 | len(value)]) + b"".join(msgpack(v) for v in value) if len(value) < 16 else \
-            b"\xdc" + struct.pack(">H", len(value)) + b"".join(msgpack(v) for v in value)
-    if isinstance(value, dict):
-        return bytes([0x80 | len(value)]) + b"".join(msgpack(k) + msgpack(v) for k, v in value.items())
-    raise TypeError(value)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests" / "e2e"))
+from msgpack_writer import msgpack  # noqa: E402  (standard library only)
 
 
 def masked_frame(opcode: int, payload: bytes, fin: bool = True, mask: bytes = b"\x01\x02\x03\x04", rsv: int = 0, masked: bool = True) -> bytes:

@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import os
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -69,3 +70,42 @@ def wait_until(probe: Callable[[], Any], timeout: float, interval: float = 0.05)
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
+
+
+class ChildProcess:
+    """A package executable run as a child process with its output in a log file; stopped by its PID
+    (SIGTERM, then SIGKILL after 10 s)."""
+
+    def __init__(self, command: list[str], log_path: Path):
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def rss(self) -> int:
+        """Resident set size in bytes (0 once the process is gone)."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def log(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)

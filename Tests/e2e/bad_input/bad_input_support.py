@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Callable, Optional
 
 import socketio
 
-from e2e_common import HOST, free_port, package_binary, wait_until
+from e2e_common import HOST, ChildProcess, free_port, package_binary, wait_until
 
 EIO = "/socket.io/?EIO=4"
 READ_TIMEOUT = 5.0
@@ -32,16 +31,14 @@ RSS_JUMP_LIMIT = 64 * 1024 * 1024
 # --------------------------------------------------------------------------------------------
 
 
-class Node:
+class Node(ChildProcess):
     """socketio-node with the bench handlers (`echo` acks its arguments) on a free port."""
 
     def __init__(self, workdir: Path, *extra: str):
         self.port = free_port()
-        self.log_path = workdir / f"socketio-node-{self.port}.log"
         command = [str(package_binary("socketio-node")), "--host", HOST, "--port", str(self.port), "--bench-handlers",
                    "--ping-interval", "2000", "--ping-timeout", "2000", *extra]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        super().__init__(command, workdir / f"socketio-node-{self.port}.log")
         if not wait_until(self.healthy, 20):
             self.stop()
             raise AssertionError(f"socketio-node did not start\n{self.log()}")
@@ -56,31 +53,6 @@ class Node:
             return status == 200
         except OSError:
             return False
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def rss(self) -> int:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
-
-    def log(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 class Bystander:

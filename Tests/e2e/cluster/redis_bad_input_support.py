@@ -1,6 +1,6 @@
 """Tools of the Redis-channel bad-input table (test_cluster_bad_input.py): a 2-node cluster of
 socketio-node processes on one real redis-server, a client on each node joined to one chat room, a
-minimal MessagePack encoder for well-formed and deliberately broken messages, and the after-case check:
+MessagePack writer (Tests/e2e/msgpack_writer.py) for well-formed and deliberately broken messages, and the after-case check:
 both nodes alive, both clients still connected, a chat message still crosses from one node to the
 other, and the expected drop counted on every node.
 """
@@ -8,8 +8,6 @@ other, and the expected drop counted on every node.
 from __future__ import annotations
 
 import re
-import struct
-import subprocess
 import threading
 import urllib.request
 from pathlib import Path
@@ -18,7 +16,8 @@ from typing import Any, Optional
 import socketio
 
 from cluster_support import RespClient, RedisServer
-from e2e_common import HOST, free_port, package_binary, wait_until
+from msgpack_writer import Raw, msgpack  # noqa: F401  (the table's encoder)
+from e2e_common import HOST, ChildProcess, free_port, package_binary, wait_until
 
 NAMESPACE = "/chat"
 ROOM = "r"
@@ -27,60 +26,19 @@ DROP_METRIC = re.compile(r'^socketio_redis_messages_dropped_total\{reason="(\w+)
 
 
 # --------------------------------------------------------------------------------------------
-# MessagePack
-# --------------------------------------------------------------------------------------------
-
-
-class Raw(bytes):
-    """Bytes spliced into a MessagePack encoding as they are (for broken headers and odd types)."""
-
-
-def msgpack(value: Any) -> bytes:
-    """MessagePack of None/bool/int/float/str/bytes/list/dict/Raw, as notepack.io writes them."""
-    if isinstance(value, Raw):
-        return bytes(value)
-    if value is None:
-        return b"\xc0"
-    if value is True:
-        return b"\xc3"
-    if value is False:
-        return b"\xc2"
-    if isinstance(value, int):
-        if 0 <= value < 128:
-            return bytes([value])
-        if -32 <= value < 0:
-            return struct.pack("b", value)
-        return b"\xcf" + struct.pack(">Q", value) if value >= 0 else b"\xd3" + struct.pack(">q", value)
-    if isinstance(value, float):
-        return b"\xcb" + struct.pack(">d", value)
-    if isinstance(value, str):
-        data = value.encode()
-        return (bytes([0xA0 | len(data)]) if len(data) < 32 else b"\xdb" + struct.pack(">I", len(data))) + data
-    if isinstance(value, bytes):
-        return b"\xc6" + struct.pack(">I", len(value)) + value
-    if isinstance(value, list):
-        return b"\xdd" + struct.pack(">I", len(value)) + b"".join(msgpack(v) for v in value)
-    if isinstance(value, dict):
-        return b"\xdf" + struct.pack(">I", len(value)) + b"".join(msgpack(k) + msgpack(v) for k, v in value.items())
-    raise TypeError(type(value))
-
-
-# --------------------------------------------------------------------------------------------
 # Nodes and clients
 # --------------------------------------------------------------------------------------------
 
 
-class Node:
+class Node(ChildProcess):
     """socketio-node --redis … --adapter mode on a free port."""
 
     def __init__(self, redis: RedisServer, mode: str, node_id: str, workdir: Path):
         self.port = free_port()
         self.node_id = node_id
-        self.log_path = workdir / f"{node_id}.log"
         command = [str(package_binary("socketio-node")), "--host", HOST, "--port", str(self.port),
                    "--redis", redis.url, "--adapter", mode, "--node-id", node_id]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        super().__init__(command, workdir / f"{node_id}.log")
 
     @property
     def url(self) -> str:
@@ -93,28 +51,10 @@ class Node:
         except OSError:
             return None
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
     def drops(self) -> dict[str, int]:
         text = self.get("/metrics")
         assert text is not None, f"{self.node_id}: /metrics does not answer\n{self.log()}"
         return {reason: int(count) for reason, count in DROP_METRIC.findall(text)}
-
-    def log(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 class ChatClient:
