@@ -26,7 +26,9 @@ enum SocketIOPacketFuzzing {
     }
 
     private static func checkRoundTrip(_ packet: SocketIOPacket) {
-        guard packet.isEncodable else { return }
+        // JSON has no infinity: a number too large for a double parses as one (as JSON.parse does) and
+        // is written back as null (as JSON.stringify does), so such packets do not round-trip.
+        guard packet.isEncodable, !(packet.payload.map(Self.holdsNonFiniteNumber) ?? false) else { return }
         guard let first = try? SocketIOPacketEncoder.encode(packet) else {
             fuzzFinding("a decoded, encodable packet did not encode")
         }
@@ -40,6 +42,15 @@ enum SocketIOPacketFuzzing {
         }
         guard let again, let second = try? SocketIOPacketEncoder.encode(again), second == first else {
             fuzzFinding("encode → decode → encode changed the packet")
+        }
+    }
+
+    private static func holdsNonFiniteNumber(_ value: SocketIOValue) -> Bool {
+        switch value {
+        case .double(let number): return !number.isFinite
+        case .array(let elements): return elements.contains(where: Self.holdsNonFiniteNumber)
+        case .object(let members): return members.values.contains(where: Self.holdsNonFiniteNumber)
+        default: return false
         }
     }
 }

@@ -201,3 +201,27 @@ struct RedisInboundFieldsTests {
         #expect(SocketIORemoteSocket(wire: ["id": "a", "rooms": [[1]]], namespace: nil) == nil)
     }
 }
+
+/// Map keys that are not strings become property names the way JavaScript makes them, in linear time.
+@Suite
+struct MessagePackPropertyKeyTests {
+    @Test
+    func scalarAndContainerKeysBecomeJavaScriptPropertyNames() {
+        let map: MessagePackValue = .map([
+            .init(key: 1, value: "a"), .init(key: true, value: "b"), .init(key: .nil, value: "c"),
+            .init(key: 1.5, value: "d"), .init(key: [1, .nil, [2, 3]], value: "e"), .init(key: ["k": 1], value: "f"),
+        ])
+        let value = SocketIOValue(messagePack: map)
+        #expect(value == ["1": "a", "true": "b", "null": "c", "1.5": "d", "1,,2,3": "e", "[object Object]": "f"])
+    }
+
+    @Test
+    func keysNestedInKeysStayShort() {
+        // 60 maps, each the key of the next: serializing each key as JSON doubled the text per level.
+        var key: MessagePackValue = "x"
+        for _ in 0..<60 { key = .map([.init(key: key, value: 1)]) }
+        let value = SocketIOValue(messagePack: .map([.init(key: key, value: "v")]))
+        #expect(value == ["[object Object]": "v"])
+        #expect(SocketIOValue.propertyKey(.array([1, 2])) == "1,2")
+    }
+}

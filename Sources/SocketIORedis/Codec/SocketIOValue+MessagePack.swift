@@ -22,7 +22,7 @@ extension SocketIOValue {
     }
 
     /// The value a MessagePack item stands for: `bin` becomes `.binary`, dates become ISO-8601 strings,
-    /// integers beyond `Int` become doubles, non-string map keys become their text.
+    /// integers beyond `Int` become doubles, non-string map keys become their text (``propertyKey(_:)``).
     init(messagePack value: MessagePackValue) {
         switch value {
         case .nil: self = .null
@@ -37,8 +37,7 @@ extension SocketIOValue {
         case .map(let entries):
             var object = OrderedDictionary<String, SocketIOValue>()
             for entry in entries {
-                let key = entry.key.stringValue ?? SocketIOValue(messagePack: entry.key).description
-                object[key] = SocketIOValue(messagePack: entry.value)
+                object[Self.propertyKey(entry.key)] = SocketIOValue(messagePack: entry.value)
             }
             self = .object(object)
         case .timestamp:
@@ -46,5 +45,42 @@ extension SocketIOValue {
         case .ext:
             self = .null
         }
+    }
+
+    /// The text a non-string map key becomes, as JavaScript turns a key into a property name (what the
+    /// reference's notepack decoding does): numbers, booleans and nil their text, arrays their
+    /// elements' texts joined by commas, maps `[object Object]`. Linear in the key's size: a key is
+    /// never serialized as JSON, whose escaping of nested keys grows exponentially with their depth
+    /// (a 140-byte message of keys nested in keys once took minutes).
+    static func propertyKey(_ key: MessagePackValue) -> String {
+        var text = ""
+        Self.appendPropertyKey(key, to: &text, inArray: false)
+        return text
+    }
+
+    private static func appendPropertyKey(_ key: MessagePackValue, to text: inout String, inArray: Bool) {
+        switch key {
+        case .string(let value): text += value
+        case .nil: if !inArray { text += "null" }
+        case .bool(let value): text += value ? "true" : "false"
+        case .int(let value): text += String(value)
+        case .uint(let value): text += String(value)
+        case .double(let value): text += Self.numberText(value)
+        case .float(let value): text += Self.numberText(Double(value))
+        case .binary(let bytes): text += String(decoding: bytes, as: UTF8.self)
+        case .timestamp: text += key.iso8601String ?? "Invalid Date"
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if index > 0 { text += "," }
+                Self.appendPropertyKey(element, to: &text, inArray: true)
+            }
+        case .map, .ext: text += "[object Object]"
+        }
+    }
+
+    private static func numberText(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        return SocketIOValue.double(value).description
     }
 }
