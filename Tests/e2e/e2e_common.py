@@ -78,7 +78,9 @@ class ChildProcess:
 
     def __init__(self, command: list[str], log_path: Path):
         self.log_path = log_path
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:
+            log.write(("$ " + " ".join(command) + "\n").encode())
+            log.flush()
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def alive(self) -> bool:
