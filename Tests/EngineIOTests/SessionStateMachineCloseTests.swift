@@ -34,6 +34,10 @@ final class SessionStateMachineCloseTests: XCTestCase {
         XCTAssertEqual(session.poll(at(200)), [.answerPoll([text("4a"), text("4b"), text("1")]), .finish])
         XCTAssertEqual(session.notifyClosedCount, 1)
         session.assertStaysClosed()
+        // A request that reaches the session before it leaves the registry finds it gone, as the
+        // reference answers once it has forgotten the session.
+        XCTAssertEqual(session.poll(at(201)), [.rejectPoll(.sessionClosed)])
+        XCTAssertEqual(session.postStarted(at(201)), [.rejectPost(.sessionClosed)])
     }
 
     func testClosingSessionFinishesAtCloseTimeoutWhenNoGetComes() {

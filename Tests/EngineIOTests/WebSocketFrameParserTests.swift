@@ -169,6 +169,18 @@ final class WebSocketFrameParserTests: XCTestCase {
         XCTAssertEqual(Self.parse(Self.frame(0x8, [0x0B, 0xB8, 0x62])), [.close(code: 3000, reason: ByteBuffer(string: "b"))])
     }
 
+    func testTextThatIsNotUTF8FailsTheConnectionWith1007() {
+        XCTAssertEqual(Self.parse(Self.frame(0x1, Array("4ok".utf8))), [Self.text("4ok")])
+        XCTAssertEqual(Self.parse(Self.frame(0x1, [0x34, 0xFF, 0xFE])), [.failure(.dataInconsistentWithMessage)])
+        // A character split between fragments is fine; a sequence the last fragment leaves open is not.
+        let split = Self.frame(0x1, [0x34, 0xC3], fin: false) + Self.frame(0x0, [0xA9])
+        XCTAssertEqual(Self.parse(split), [Self.text("4é")])
+        let truncated = Self.frame(0x1, [0x34, 0xC3], fin: false) + Self.frame(0x0, [0x21])
+        XCTAssertEqual(Self.parse(truncated), [.failure(.dataInconsistentWithMessage)])
+        // Binary messages are not text.
+        XCTAssertEqual(Self.parse(Self.frame(0x2, [0xFF])), [Self.binary([0xFF])])
+    }
+
     func testCloseFramesThatBreakTheProtocolFailTheConnection() {
         // Codes no endpoint may send (RFC 6455 §7.4), a 1-byte payload, a reason that is not UTF-8.
         for code: UInt16 in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {

@@ -66,6 +66,8 @@ final class EngineHTTPExchange: @unchecked Sendable {
             }
         case .transportMismatch:
             self.answer(error: .badRequest)
+        case .sessionClosed:
+            self.answer(error: .unknownSessionID)
         }
     }
 }

@@ -89,6 +89,9 @@ struct EngineSessionStateMachine: Sendable {
         case payloadTooLarge
         /// A polling request for a session that is not on polling: 400 code 3 `Bad request`.
         case transportMismatch
+        /// A request for a session that has just closed (it leaves the registry a moment later): 400
+        /// code 1 `Session ID unknown`, what the reference answers once it has forgotten the session.
+        case sessionClosed
     }
 
     /// What sending one application frame requires (the hot path: no array allocated).
@@ -211,7 +214,10 @@ struct EngineSessionStateMachine: Sendable {
             self.state = .closed
             return [.answerPoll(self.queue.drain()), .finish]
 
-        case .websocket, .handshaking, .closed:
+        case .closed:
+            return [.rejectPoll(.sessionClosed)]
+
+        case .websocket, .handshaking:
             return [.rejectPoll(.transportMismatch)]
         }
     }
@@ -247,7 +253,9 @@ struct EngineSessionStateMachine: Sendable {
             return []
         case .closing:
             return []
-        case .websocket, .handshaking, .closed:
+        case .closed:
+            return [.rejectPost(.sessionClosed)]
+        case .websocket, .handshaking:
             return [.rejectPost(.transportMismatch)]
         }
     }

@@ -15,7 +15,7 @@ import NIOWebSocket
 package struct EngineWebSocketFrameParser {
     /// What a complete frame (or message) means.
     package enum Event: Equatable {
-        /// A complete text message (fragments reassembled), unmasked. Not checked for valid UTF-8.
+        /// A complete text message (fragments reassembled), unmasked, valid UTF-8.
         case text(ByteBuffer)
         /// A complete binary message (fragments reassembled), unmasked.
         case binary(ByteBuffer)
@@ -25,8 +25,8 @@ package struct EngineWebSocketFrameParser {
         case pong(ByteBuffer)
         /// A close frame: its status code (nil when the frame carried none) and the reason bytes.
         case close(code: UInt16?, reason: ByteBuffer)
-        /// The client broke the protocol: close the connection with `code` (1002, 1007 for a close
-        /// reason that is not UTF-8, or 1009).
+        /// The client broke the protocol: close the connection with `code` (1002, 1007 for a text
+        /// message or close reason that is not UTF-8, or 1009).
         case failure(WebSocketErrorCode)
     }
 
@@ -255,7 +255,10 @@ package struct EngineWebSocketFrameParser {
             let opcode = self.messageOpcode
             self.message = nil
             self.messageOpcode = 0
-            return opcode == Opcode.text ? .text(payload) : .binary(payload)
+            guard opcode == Opcode.text else { return .binary(payload) }
+            // §8.1: a text message that is not UTF-8 fails the connection (1007, as `ws` closes it).
+            guard payload.withUnsafeReadableBytes(UTF8Validation.isValid) else { return self.fail(.dataInconsistentWithMessage) }
+            return .text(payload)
         default:
             var payload = self.control ?? ByteBuffer()
             self.control = nil
@@ -272,7 +275,7 @@ package struct EngineWebSocketFrameParser {
                 guard payload.readableBytes != 1 else { return .failure(.protocolError) }
                 let code = payload.readInteger(as: UInt16.self)
                 if let code, !Self.isValidCloseCode(code) { return .failure(.protocolError) }
-                guard String(validating: payload.readableBytesView, as: UTF8.self) != nil else {
+                guard payload.withUnsafeReadableBytes(UTF8Validation.isValid) else {
                     return .failure(.dataInconsistentWithMessage)
                 }
                 return .close(code: code, reason: payload)

@@ -1,7 +1,16 @@
 """Raw-socket tools for the bad-input table: one socketio-node per module, a client that sends exactly
 the bytes a case names (HTTP, Engine.IO, WebSocket frames, Socket.IO packets), and the check that runs
-after every case: the process is alive, answers /healthz, its RSS did not jump, and an unrelated
-python-socketio client connected before the first case still gets its acks.
+after every case: the process is alive, answers /healthz, its RSS did not jump, and two unrelated
+python-socketio clients connected before the first case (one on `/` over WebSocket, one on `/chat` over
+polling) still get their acks.
+
+Timing matters for the "closed" answers: the node runs the reference's heartbeat (a ping every 25 s,
+20 s for the pong), and a session a raw client leaves silent is closed by that heartbeat eventually. A
+check that only waited for "closed" could therefore pass even when the bad input was ignored. The checks
+here demand the close before the first heartbeat: a WebSocket close frame with no Engine.IO ping before
+it, and for polling an answer to the very next GET (the close packet or `Session ID unknown`) given at
+once, not a parked GET. (The default heartbeat also keeps the bystanders' sessions from timing out while
+a row makes the node work for a while, as the 1 MB POST of 500,000 records does in a debug build.)
 """
 
 from __future__ import annotations
@@ -10,10 +19,12 @@ import json
 import os
 import socket
 import struct
+import subprocess
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import socketio
 
@@ -24,6 +35,11 @@ READ_TIMEOUT = 5.0
 # An RSS this much above the level measured after warm-up, after any case, is a leak or an unbounded
 # allocation (a case may legitimately make the process hold a few MB of buffers for a moment).
 RSS_JUMP_LIMIT = 64 * 1024 * 1024
+PING_INTERVAL_MS = 25000
+# Settings cleared from the inherited environment: the flags below are the whole configuration.
+NODE_VARIABLES = ("HOST PORT NODE_ID ADVERTISE REDIS ADAPTER KEY_PREFIX CORS_ORIGIN PING_INTERVAL PING_TIMEOUT "
+                  "MAX_HTTP_BUFFER_SIZE CONNECT_TIMEOUT LOG_LEVEL CLIENT_SCRIPT BENCH_HANDLERS SHUTDOWN_TIMEOUT "
+                  "SHUTDOWN_DELAY THREADS").split()
 
 
 # --------------------------------------------------------------------------------------------
@@ -32,13 +48,18 @@ RSS_JUMP_LIMIT = 64 * 1024 * 1024
 
 
 class Node(ChildProcess):
-    """socketio-node with the bench handlers (`echo` acks its arguments) on a free port."""
+    """socketio-node with the bench handlers (`echo` acks its arguments) on a free port, alone (no Redis:
+    the SOCKETIO_* variables of the caller's environment are cleared)."""
 
     def __init__(self, workdir: Path, *extra: str):
         self.port = free_port()
         command = [str(package_binary("socketio-node")), "--host", HOST, "--port", str(self.port), "--bench-handlers",
-                   "--ping-interval", "2000", "--ping-timeout", "2000", *extra]
-        super().__init__(command, workdir / f"socketio-node-{self.port}.log")
+                   "--ping-interval", str(PING_INTERVAL_MS), "--ping-timeout", "20000", *extra]
+        self.log_path = workdir / f"socketio-node-{self.port}.log"
+        env = {k: v for k, v in os.environ.items() if not (k.startswith("SOCKETIO_") and k[9:] in NODE_VARIABLES)}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            env=env)
         if not wait_until(self.healthy, 20):
             self.stop()
             raise AssertionError(f"socketio-node did not start\n{self.log()}")
@@ -54,14 +75,26 @@ class Node(ChildProcess):
         except OSError:
             return False
 
+    def stop_checked(self) -> None:
+        """Stops the node (SIGTERM, by PID); fails if it had died or does not exit cleanly."""
+        died = self.process.poll()
+        self.stop()
+        assert died is None, f"socketio-node died during the module with {died}\n{self.log()}"
+        assert self.process.returncode in (0, -15), (
+            f"socketio-node exited with {self.process.returncode} on SIGTERM\n{self.log()}")
+
 
 class Bystander:
-    """A python-socketio client on `/` that took no part in any case; it must keep getting acks."""
+    """Two python-socketio clients that take no part in any case and must keep getting acks: one on `/`
+    over WebSocket (`echo`), one on `/chat` over HTTP long-polling (`join`)."""
 
     def __init__(self, node: Node):
         self.client = socketio.Client(reconnection=False)
         self.client.connect(node.url, transports=["websocket"], wait_timeout=10)
         self.sid = self.client.get_sid("/")
+        self.chat = socketio.Client(reconnection=False)
+        self.chat.connect(node.url, namespaces=["/chat"], transports=["polling"], wait_timeout=10)
+        self.chat_sid = self.chat.get_sid("/chat")
         self.count = 0
 
     def check(self) -> None:
@@ -70,26 +103,69 @@ class Bystander:
         answer = self.client.call("echo", token, timeout=5)
         assert answer == token, f"bystander's echo answered {answer!r}"
         assert self.client.get_sid("/") == self.sid, "bystander was reconnected"
+        answer = self.chat.call("join", f"room-{self.count}", namespace="/chat", timeout=5)
+        assert answer == {"ok": True, "room": f"room-{self.count}"}, f"polling bystander's join answered {answer!r}"
+        assert self.chat.get_sid("/chat") == self.chat_sid, "polling bystander was reconnected"
 
     def close(self) -> None:
         self.client.disconnect()
+        self.chat.disconnect()
 
 
 @dataclass
 class Harness:
+    """The module's node and bystanders. A failed after-case check fails its case and then puts the
+    harness back in order (a new node if it died, new bystanders if they were dropped), so that one
+    finding does not fail every later row of the module."""
+
     node: Node
     bystander: Bystander
     baseline_rss: int
+    workdir: Path
+    extra: tuple = ()
     checked: int = 0
 
     def after_case(self, name: str) -> None:
+        try:
+            self._check(name)
+        except BaseException:
+            self._recover()
+            raise
+        self.checked += 1
+
+    def _check(self, name: str) -> None:
         assert self.node.alive(), f"{name}: socketio-node exited with {self.node.process.returncode}\n{self.node.log()}"
         assert self.node.healthy(), f"{name}: /healthz does not answer\n{self.node.log()}"
         rss = self.node.rss()
         assert rss - self.baseline_rss < RSS_JUMP_LIMIT, (
             f"{name}: RSS {rss >> 20} MiB, {(rss - self.baseline_rss) >> 20} MiB over the baseline")
+        try:
+            self.bystander.check()
+        except Exception as error:
+            raise AssertionError(f"{name}: an unrelated client lost its acks: {error!r}\n{self.node.log()}") from error
+
+    def _recover(self) -> None:
+        try:
+            self.bystander.close()
+        except Exception:
+            pass
+        if not (self.node.alive() and self.node.healthy()):
+            self.node.stop()
+            fresh = start_harness(self.workdir, *self.extra)
+            self.node, self.bystander, self.baseline_rss = fresh.node, fresh.bystander, fresh.baseline_rss
+            return
+        self.bystander = Bystander(self.node)
         self.bystander.check()
-        self.checked += 1
+        self.baseline_rss = max(self.baseline_rss, self.node.rss())
+
+
+def routing_tag(node_id: str) -> str:
+    """The routing tag (first 4 characters of every sid) that a node with this id mints."""
+    done = subprocess.run([str(package_binary("socketio-node")), "--node-id", node_id, "--print-routing-tag"],
+                          capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    tag = done.stdout.strip()
+    assert done.returncode == 0 and len(tag) == 4, (done.returncode, done.stdout, done.stderr)
+    return tag
 
 
 def start_harness(workdir: Path, *extra: str) -> Harness:
@@ -98,10 +174,37 @@ def start_harness(workdir: Path, *extra: str) -> Harness:
         bystander = Bystander(node)
         bystander.check()
         time.sleep(0.2)
-        return Harness(node, bystander, node.rss())
+        return Harness(node, bystander, node.rss(), workdir, extra)
     except BaseException:
         node.stop()
         raise
+
+
+class BackgroundCall:
+    """Runs a blocking call on a daemon thread; result(timeout) waits for it (bounded) and re-raises."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: Optional[BaseException] = None
+        threading.Thread(target=self._run, args=(fn,), daemon=True).start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self._value = fn()
+        except BaseException as error:  # handed to the caller of result()
+            self._error = error
+        finally:
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self, timeout: float) -> Any:
+        assert self._done.wait(timeout), f"call still running after {timeout} s"
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,15 +214,25 @@ def start_harness(workdir: Path, *extra: str) -> Harness:
 
 @dataclass
 class Case:
-    """One row: what is sent (`run` sends it and asserts the answer) and the answer, in words."""
+    """One row of the table: its id, the input in words (`sent`), the expected answer in words (with the
+    reference's answer where ours differs), and `run`, which sends exactly that input to the node and
+    asserts exactly that answer."""
 
     name: str
+    sent: str
     answer: str
     run: Callable[[Node], None]
-    marks: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        assert self.name and self.sent and self.answer, f"incomplete row {self.name!r}"
 
     def __repr__(self) -> str:
         return self.name
+
+
+def markdown_rows(cases: list[Case], test: str) -> list[str]:
+    """The rows of docs/reliability.md's table for these cases: input, answer, test id."""
+    return [f"| {case.sent} | {case.answer} | `{test}[{case.name}]` |" for case in cases]
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,18 +323,6 @@ def expect_status(port: int, request: bytes, *statuses: int) -> tuple[int, dict,
     return status, headers, body
 
 
-def expect_closed_or_status(port: int, request: bytes, *statuses: int, timeout: float = READ_TIMEOUT) -> int:
-    """The server answers one of `statuses` or closes the connection (status 0); it must not hang."""
-    try:
-        with connect(port, timeout) as sock:
-            sock.sendall(request)
-            status, _, body = read_response(sock, bytearray())
-    except (ConnectionResetError, BrokenPipeError):
-        status = 0
-    assert status in (0, *statuses), f"status {status}, expected a close or one of {statuses}"
-    return status
-
-
 # --------------------------------------------------------------------------------------------
 # Engine.IO polling sessions
 # --------------------------------------------------------------------------------------------
@@ -244,18 +345,32 @@ def send_polling(port: int, sid: str, body: bytes) -> tuple[int, bytes]:
     return status, answer
 
 
-def session_closed(port: int, sid: str) -> bool:
-    """Whether the session is gone: a poll answers a close packet or `Session ID unknown`."""
-    status, body = poll(port, sid)
-    return (status == 200 and b"1" in body.split(b"\x1e")) or (status == 400 and b'"code":1' in body)
+CLOSE_PACKET = (200, b"1")
+UNKNOWN_SID = (400, b'{"code":1,"message":"Session ID unknown"}')
 
 
-def expect_session_closed(port: int, sid: str) -> None:
-    assert wait_until(lambda: session_closed(port, sid), 5), f"session {sid} still open"
+def next_poll(port: int, sid: str) -> tuple[int, bytes]:
+    """The answer to the next GET of a session that a case just closed. It must come at once: a GET
+    still parked after 1.5 s (or answered with the heartbeat's ping) means the session is open."""
+    try:
+        return poll(port, sid, timeout=1.5)
+    except socket.timeout:
+        return 0, b"(GET parked: the session is still open)"
+
+
+def expect_session_closed(port: int, sid: str, answer: tuple[int, bytes] = UNKNOWN_SID) -> None:
+    """The session is closed now: the next GET answers `answer` at once (`UNKNOWN_SID` once the session
+    is gone, `CLOSE_PACKET` when it was closing with the close packet still to deliver, as the
+    reference's polling transport does after a Socket.IO-level close)."""
+    got = next_poll(port, sid)
+    assert got == answer, f"next GET of {sid} answered {got!r}, expected {answer!r}"
+    if answer == CLOSE_PACKET:
+        # What a GET right after the close packet answers is its own row (`get-pipelined-after-close-packet`).
+        assert wait_until(lambda: next_poll(port, sid) == UNKNOWN_SID, 3), f"{sid} still known after its close packet"
 
 
 def expect_session_open(port: int, sid: str) -> None:
-    """The session still answers: a ping from the client is taken (a noop POST answers ok)."""
+    """The session still answers: a pong from the client is taken (a closed one answers 400)."""
     status, body = send_polling(port, sid, b"3")
     assert (status, body) == (200, b"ok"), (status, body)
 
@@ -333,18 +448,25 @@ class RawWebSocket:
         return opcode, payload
 
     def read_text(self) -> str:
-        """The next text frame's payload, skipping pings and pongs."""
+        """The next text frame's payload, skipping WebSocket pings and pongs and answering the
+        Engine.IO heartbeat (`2` → `3`), so slow cases are not cut short by it."""
         while True:
             got = self.read_frame()
             assert got is not None, "connection closed"
+            if got == (1, b"2"):
+                self.send_text("3")
+                continue
             if got[0] == 1:
                 return got[1].decode()
             assert got[0] in (9, 10), f"frame {got}"
 
     def close_code(self, timeout: float = READ_TIMEOUT) -> Optional[int]:
-        """Reads until the server's close frame; its status code (None for a close without one or a
-        connection dropped without a close frame). Fails if neither happens within `timeout`."""
+        """Reads until the server's close frame; its status code (None for a close frame without one, or a
+        connection dropped without a close frame). Fails if neither happens within `timeout`, and fails if
+        the server sends its Engine.IO heartbeat ping first: that close would be the heartbeat's (the raw
+        client never answers), not the refusal of the input."""
         self.sock.settimeout(timeout)
+        seen: list = []
         while True:
             try:
                 got = self.read_frame()
@@ -352,8 +474,10 @@ class RawWebSocket:
                 return None
             if got is None:
                 return None
+            assert got != (1, b"2"), f"no close before the heartbeat (the input was not refused); frames: {seen}"
             if got[0] == 8:
                 return struct.unpack(">H", got[1][:2])[0] if len(got[1]) >= 2 else None
+            seen.append(got if len(got[1]) < 80 else (got[0], got[1][:80] + b"..."))
 
     def open_session(self) -> str:
         """Reads the Engine.IO open packet; returns the sid."""

@@ -1,6 +1,8 @@
-"""Fixtures of the bad-input table: one socketio-node and one bystander client per module (`harness`),
-and `checked`, which runs the case's own assertions through the test and the after-case check
-(alive, healthy, RSS, bystander's ack) after it."""
+"""Fixtures of the bad-input table: one socketio-node and its bystander clients per module (`harness`),
+and `node`, which hands the node to a case and runs the after-case check (alive, healthy, RSS, the
+bystanders' acks) after it."""
+
+import contextlib
 
 import pytest
 
@@ -13,8 +15,9 @@ def harness(tmp_path_factory):
     try:
         yield harness
     finally:
-        harness.bystander.close()
-        harness.node.stop()
+        with contextlib.suppress(Exception):
+            harness.bystander.close()
+        harness.node.stop_checked()
 
 
 @pytest.fixture
