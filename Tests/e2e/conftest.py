@@ -38,7 +38,7 @@ import pytest
 import websocket
 from engineio import packet as eio_packet
 
-from e2e_common import HOST, REPO_ROOT, free_port  # noqa: F401  (free_port is used by the suites)
+from e2e_common import HOST, REPO_ROOT, BackgroundCall, free_port  # noqa: F401  (free_port is used by the suites)
 from e2e_common import package_binary as binary_path  # noqa: F401
 from e2e_common import wait_until as eventually  # noqa: F401  (blocking; the suites' name for it)
 EIO_PATH = "/engine.io/"
@@ -129,41 +129,6 @@ def expected_error(code: int) -> tuple:
     return (403 if code == 4 else 400, "application/json", {"code": code, "message": ERROR_MESSAGES[code]})
 
 
-class BackgroundCall:
-    """Runs a blocking call on a daemon thread; result(timeout) waits for it, bounded."""
-
-    def __init__(self, fn: Callable[[], Any]):
-        self._done = threading.Event()
-        self._value: Any = None
-        self._error: Optional[BaseException] = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[], Any]) -> None:
-        try:
-            self._value = fn()
-        except BaseException as exc:  # handed to the caller of result()
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float) -> bool:
-        return self._done.wait(timeout)
-
-    def outcome(self, timeout: float) -> tuple[Any, Optional[BaseException]]:
-        """(value, exception) once finished; AssertionError if still running after timeout."""
-        if not self._done.wait(timeout):
-            raise AssertionError(f"call still running after {timeout}s")
-        return self._value, self._error
-
-    def result(self, timeout: float) -> Any:
-        value, error = self.outcome(timeout)
-        if error is not None:
-            raise error
-        return value
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import inspect
 import os
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 
@@ -111,3 +112,40 @@ class ChildProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+class BackgroundCall:
+    """Runs a blocking call on a daemon thread; result(timeout) waits for it, bounded."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self._value = fn()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
+
+    def outcome(self, timeout: float) -> tuple[Any, Optional[BaseException]]:
+        """(value, exception) once finished; AssertionError if still running after timeout."""
+        if not self._done.wait(timeout):
+            raise AssertionError(f"call still running after {timeout}s")
+        return self._value, self._error
+
+    def result(self, timeout: float) -> Any:
+        value, error = self.outcome(timeout)
+        if error is not None:
+            raise error
+        return value

@@ -28,7 +28,7 @@ from typing import Any, Callable, Optional
 
 import socketio
 
-from e2e_common import HOST, ChildProcess, free_port, package_binary, wait_until
+from e2e_common import HOST, BackgroundCall, ChildProcess, free_port, package_binary, wait_until
 
 EIO = "/socket.io/?EIO=4"
 READ_TIMEOUT = 5.0
@@ -180,31 +180,6 @@ def start_harness(workdir: Path, *extra: str) -> Harness:
         raise
 
 
-class BackgroundCall:
-    """Runs a blocking call on a daemon thread; result(timeout) waits for it (bounded) and re-raises."""
-
-    def __init__(self, fn: Callable[[], Any]):
-        self._done = threading.Event()
-        self._value: Any = None
-        self._error: Optional[BaseException] = None
-        threading.Thread(target=self._run, args=(fn,), daemon=True).start()
-
-    def _run(self, fn: Callable[[], Any]) -> None:
-        try:
-            self._value = fn()
-        except BaseException as error:  # handed to the caller of result()
-            self._error = error
-        finally:
-            self._done.set()
-
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def result(self, timeout: float) -> Any:
-        assert self._done.wait(timeout), f"call still running after {timeout} s"
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 # --------------------------------------------------------------------------------------------
