@@ -35,6 +35,8 @@ struct NodeConfiguration: Sendable {
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
     var shutdownDelay: TimeAmount
+    /// The connection cap and the HTTP deadlines.
+    var httpLimits: EngineHTTPLimits
     /// Settings that were accepted but do nothing, to log at startup.
     var warnings: [String] = []
 
@@ -83,6 +85,14 @@ struct NodeConfiguration: Sendable {
         self.shutdownDelay = try reader.read(.shutdownDelay, flag: options.shutdownDelay, default: .zero) {
             try SettingParser.duration($0, allowZero: true)
         }
+        self.httpLimits = EngineHTTPLimits(
+            headersTimeout: try reader.read(.headersTimeout, flag: options.headersTimeout, default: .seconds(60)) { try SettingParser.duration($0) },
+            requestTimeout: try reader.read(.requestTimeout, flag: options.requestTimeout, default: .seconds(300)) { try SettingParser.duration($0) },
+            keepAliveTimeout: try reader.read(.keepAliveTimeout, flag: options.keepAliveTimeout, default: .seconds(5)) { try SettingParser.duration($0) },
+            maxConnections: try reader.read(.maxConnections, flag: options.maxConnections, default: Self.defaultMaxConnections()) {
+                try SettingParser.integer($0, in: 1...10_000_000)
+            }
+        )
         guard self.shutdownDelay < self.shutdownTimeout else {
             throw ValidationError("--shutdown-delay (\(Self.format(self.shutdownDelay))) must be shorter than --shutdown-timeout (\(Self.format(self.shutdownTimeout)))")
         }
@@ -112,6 +122,7 @@ struct NodeConfiguration: Sendable {
         engine.timing.pingInterval = self.pingInterval
         engine.timing.pingTimeout = self.pingTimeout
         engine.maxHTTPBufferSize = self.maxHTTPBufferSize
+        engine.httpLimits = self.httpLimits
         if !self.corsOrigins.isEmpty {
             engine.cors = EngineCORSPolicy(origins: self.corsOrigins.contains("*") ? .any : .list(self.corsOrigins))
         }
@@ -123,6 +134,15 @@ struct NodeConfiguration: Sendable {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The process's open-files limit less 256 descriptors for Redis, forwarding, logs and the
+    /// listener, so the cap refuses a connection cleanly before `accept` fails; at least 1.
+    static func defaultMaxConnections() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 10_000 }
+        let soft = min(UInt64(limit.rlim_cur), 1_048_576)
+        return Int(clamping: max(soft, 257) - 256)
     }
 
     /// 6 lowercase letters and digits.

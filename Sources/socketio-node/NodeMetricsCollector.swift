@@ -15,13 +15,16 @@ import SocketIORedis
 /// - gauges: `engine_clients{transport}`, `engine_sessions`, `namespaces`, `sockets{namespace}`,
 ///   `rooms{namespace}` (rooms with local members, each socket's own room included, as the reference
 ///   counts them), `pending_acks{namespace}`, `node_ready`, `node_info{node,adapter}`, and with Redis
-///   `redis_state{state}` (1 for the current state, 0 for the others);
+///   `redis_state{state}` (1 for the current state, 0 for the others), `http_connections`;
 /// - counters: `forwarded_requests_total`, `forwarded_upgrades_total`, `forward_failures_total`
 ///   (requests for sessions other nodes own), `engine_handshakes_total{transport}`, `engine_upgrades_total`,
 ///   `engine_packets_received_total`, `engine_packets_sent_total`, `engine_bytes_received_total`,
 ///   `engine_bytes_sent_total`, `engine_volatile_dropped_total`, `engine_errors_total{code,message}`,
 ///   `engine_payload_too_large_total`, `engine_closes_total{reason}`, `broadcasts_total`,
-///   `connections_total`, `connect_errors_total`, and with Redis `adapter_published_total`,
+///   `connections_total`, `connect_errors_total`, `http_connections_refused_total` (over
+///   `--max-connections`), `http_accept_pauses_total` (accept failed for want of descriptors),
+///   `http_timeouts_total{deadline}` (headers, request, keep_alive, allow_request,
+///   fallback), and with Redis `adapter_published_total`,
 ///   `adapter_received_total`, `adapter_dropped_total`, `redis_reconnects_total`,
 ///   `redis_messages_dropped_total{reason}` (malformed messages received, see `RedisInboundDropReason`).
 final class NodeMetricsCollector: Sendable {
@@ -68,6 +71,7 @@ final class NodeMetricsCollector: Sendable {
     private let pollingClients = Gauge(label: "socketio_engine_clients", dimensions: [("transport", "polling")])
     private let webSocketClients = Gauge(label: "socketio_engine_clients", dimensions: [("transport", "websocket")])
     private let sessions = Gauge(label: "socketio_engine_sessions")
+    private let httpConnections = Gauge(label: "socketio_http_connections")
     private let namespaceCount = Gauge(label: "socketio_namespaces")
     private let ready = Gauge(label: "socketio_node_ready")
     private let redisStates: [(RedisConnectionState, Gauge)]
@@ -96,6 +100,13 @@ final class NodeMetricsCollector: Sendable {
             MirroredCounter("socketio_broadcasts_total", source: io.statistics.broadcasts),
             MirroredCounter("socketio_connections_total", source: io.statistics.connections),
             MirroredCounter("socketio_connect_errors_total", source: io.statistics.connectErrors),
+            MirroredCounter("socketio_http_connections_refused_total", source: engine.connectionsRefused),
+            MirroredCounter("socketio_http_accept_pauses_total", source: engine.acceptPauses),
+            MirroredCounter("socketio_http_timeouts_total", [("deadline", "headers")], source: engine.headersTimeouts),
+            MirroredCounter("socketio_http_timeouts_total", [("deadline", "request")], source: engine.requestTimeouts),
+            MirroredCounter("socketio_http_timeouts_total", [("deadline", "keep_alive")], source: engine.keepAliveTimeouts),
+            MirroredCounter("socketio_http_timeouts_total", [("deadline", "allow_request")], source: engine.allowRequestTimeouts),
+            MirroredCounter("socketio_http_timeouts_total", [("deadline", "fallback")], source: engine.fallbackTimeouts),
         ]
         for (code, atomic) in engine.errorsByCode.enumerated() {
             let message = EngineHTTPError(rawValue: code)?.message ?? "unknown"
@@ -130,6 +141,7 @@ final class NodeMetricsCollector: Sendable {
         self.pollingClients.record(engine.pollingSessions.load(ordering: .relaxed))
         self.webSocketClients.record(engine.webSocketSessions.load(ordering: .relaxed))
         self.sessions.record(self.io.engine.sessionCount)
+        self.httpConnections.record(engine.openConnections.load(ordering: .relaxed))
         self.ready.record(self.readiness.report.ready ? 1 : 0)
         if let current = self.redis?.state() {
             for (state, gauge) in self.redisStates { gauge.record(state == current ? 1 : 0) }

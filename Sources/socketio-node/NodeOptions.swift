@@ -123,4 +123,40 @@ struct NodeOptions: ParsableArguments {
         )
     )
     var shutdownDelay: String?
+
+    @Option(
+        name: .customLong("max-connections"),
+        help: ArgumentHelp(
+            NodeSetting.maxConnections.help("Connections held open at once; one more is answered 503 and closed."),
+            valueName: "n"
+        )
+    )
+    var maxConnections: String?
+
+    @Option(
+        name: .customLong("headers-timeout"),
+        help: ArgumentHelp(
+            NodeSetting.headersTimeout.help("Longest time from a request's first byte to the end of its head; then 408 and close."),
+            valueName: "duration"
+        )
+    )
+    var headersTimeout: String?
+
+    @Option(
+        name: .customLong("request-timeout"),
+        help: ArgumentHelp(
+            NodeSetting.requestTimeout.help("Longest time from a request's first byte to the end of its body; then 408 and close."),
+            valueName: "duration"
+        )
+    )
+    var requestTimeout: String?
+
+    @Option(
+        name: .customLong("keep-alive-timeout"),
+        help: ArgumentHelp(
+            NodeSetting.keepAliveTimeout.help("Longest silence of a keep-alive connection between requests; then it is closed."),
+            valueName: "duration"
+        )
+    )
+    var keepAliveTimeout: String?
 }

@@ -20,6 +20,10 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case benchHandlers = "bench-handlers"
     case shutdownTimeout = "shutdown-timeout"
     case shutdownDelay = "shutdown-delay"
+    case maxConnections = "max-connections"
+    case headersTimeout = "headers-timeout"
+    case requestTimeout = "request-timeout"
+    case keepAliveTimeout = "keep-alive-timeout"
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -50,6 +54,10 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .benchHandlers: return "off"
         case .shutdownTimeout: return "10s"
         case .shutdownDelay: return "0s"
+        case .maxConnections: return "the open-files limit minus 256"
+        case .headersTimeout: return "60s"
+        case .requestTimeout: return "300s"
+        case .keepAliveTimeout: return "5s"
         }
     }
 

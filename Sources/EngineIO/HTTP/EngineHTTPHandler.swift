@@ -47,6 +47,8 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var exchangeIsPost = false
     /// A forwarded request or tunnel in flight, cancelled if the client goes away.
     private var forwardInFlight = false
+    /// The fallback responder is working on the request; cleared by its answer or its deadline.
+    private var fallbackInFlight = false
     init(server: EngineServer, pipelineHandlers: EngineHTTPPipelineHandlers) {
         self.server = server
         self.pipelineHandlers = pipelineHandlers
@@ -63,10 +65,12 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
+            context.triggerUserOutboundEvent(EngineHTTPRequestProgress.headReceived, promise: nil)
             self.receivedHead(head, context: context)
         case .body(var chunk):
             self.receivedBody(&chunk)
         case .end:
+            context.triggerUserOutboundEvent(EngineHTTPRequestProgress.requestEnded, promise: nil)
             self.receivedEnd(context: context)
         }
     }
@@ -80,6 +84,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.forwardInFlight = false
+        self.fallbackInFlight = false
         if let exchange = self.exchange, let session = self.exchangeSession {
             let isPost = self.exchangeIsPost
             session.eventLoop.execute {
@@ -412,8 +417,23 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask { await fallback(request) }.whenSuccess { response in
-            bound.value.write(response: response)
+        let loop = context.eventLoop
+        let statistics = self.server.statistics
+        self.fallbackInFlight = true
+        let answer = loop.makeFutureWithTask { await fallback(request) }
+        let timeout = loop.scheduleTask(in: self.configuration.httpLimits.fallbackTimeout) {
+            let handler = bound.value
+            guard handler.fallbackInFlight else { return }
+            handler.fallbackInFlight = false
+            statistics.fallbackTimeouts.wrappingIncrement(ordering: .relaxed)
+            handler.write(response: EngineHTTPResponse(status: .serviceUnavailable, body: "Service Unavailable"), closeConnection: true)
+        }
+        answer.whenSuccess { response in
+            timeout.cancel()
+            let handler = bound.value
+            guard handler.fallbackInFlight else { return }
+            handler.fallbackInFlight = false
+            handler.write(response: response)
         }
     }
 
@@ -443,8 +463,8 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.write(status: status, headers: ["Content-Type": contentType], body: body)
     }
 
-    private func write(response: EngineHTTPResponse) {
-        self.write(status: response.status, headers: response.headers, body: response.body, cors: false)
+    private func write(response: EngineHTTPResponse, closeConnection: Bool = false) {
+        self.write(status: response.status, headers: response.headers, body: response.body, closeConnection: closeConnection, cors: false)
     }
 
     private func write(

@@ -9,15 +9,30 @@ extension EngineServer {
     ///
     /// The engine performs WebSocket upgrades itself (``EngineHTTPHandler``), so a WebSocket may follow
     /// polling requests on the same keep-alive connection, as some clients (aiohttp) do.
+    ///
+    /// Every connection counts toward ``EngineHTTPLimits/maxConnections``: one over the cap is answered
+    /// `503` and closed. ``EngineHTTPLimits``' deadlines close connections that are slow to send a
+    /// request or silent between requests.
     public func configureHTTPPipeline(on channel: any Channel) throws {
         _ = EngineHandlerTypes.instantiated
         let operations = channel.pipeline.syncOperations
+        guard self.admitConnection(channel) else {
+            self.statistics.connectionsRefused.wrappingIncrement(ordering: .relaxed)
+            try operations.addHandler(EngineConnectionRefusalHandler())
+            return
+        }
         let responseEncoder = HTTPResponseEncoder()
+        let deadlines = EngineHTTPDeadlineHandler(
+            limits: self.configuration.httpLimits,
+            statistics: self.statistics,
+            now: channel.eventLoop.now
+        )
         let requestDecoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let pipelining = HTTPServerPipelineHandler()
         let protocolErrors = HTTPServerProtocolErrorHandler()
-        var httpHandlers: [any RemovableChannelHandler] = [pipelining, protocolErrors]
+        var httpHandlers: [any RemovableChannelHandler] = [deadlines, pipelining, protocolErrors]
         try operations.addHandler(responseEncoder)
+        try operations.addHandler(deadlines)
         try operations.addHandler(requestDecoder)
         try operations.addHandler(pipelining)
         try operations.addHandler(protocolErrors)
@@ -37,9 +52,35 @@ extension EngineServer {
         try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers))
     }
 
+    /// Counts `channel` as open until it closes, unless ``EngineHTTPLimits/maxConnections`` are open
+    /// already.
+    private func admitConnection(_ channel: any Channel) -> Bool {
+        let open = self.statistics.openConnections.wrappingIncrementThenLoad(ordering: .relaxed)
+        if let cap = self.configuration.httpLimits.maxConnections, open > cap {
+            self.statistics.openConnections.wrappingDecrement(ordering: .relaxed)
+            return false
+        }
+        let statistics = self.statistics
+        channel.closeFuture.whenComplete { _ in
+            statistics.openConnections.wrappingDecrement(ordering: .relaxed)
+        }
+        return true
+    }
+
     /// Binds a listening socket that serves this engine (and the fallback) on `host:port`.
+    ///
+    /// When `accept` fails (the process's open-files limit reached, say) the listener pauses for
+    /// ``EngineHTTPLimits/acceptBackoff`` instead of retrying at once, so the node keeps serving the
+    /// connections it has without spinning, and accepts again once descriptors are free.
     public func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+        let backoff = self.configuration.httpLimits.acceptBackoff
+        let statistics = self.statistics
+        return try await ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EngineAcceptThrottle(backoff: backoff, statistics: statistics))
+                }
+            }
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -62,7 +62,17 @@ public final class EngineServer: Sendable {
         guard let allowRequest = self.configuration.allowRequest else {
             return loop.makeSucceededFuture(.allow)
         }
-        return loop.makeFutureWithTask { await allowRequest(request) }
+        let decision = loop.makePromise(of: EngineAllowRequestDecision.self)
+        let statistics = self.statistics
+        let timeout = loop.scheduleTask(in: self.configuration.httpLimits.allowRequestTimeout) {
+            statistics.allowRequestTimeouts.wrappingIncrement(ordering: .relaxed)
+            decision.succeed(.deny(message: "allowRequest did not decide in time"))
+        }
+        loop.makeFutureWithTask { await allowRequest(request) }.whenSuccess { answer in
+            timeout.cancel()
+            decision.succeed(answer)
+        }
+        return decision.futureResult
     }
 
     /// Creates and registers a session pinned to `loop`.

@@ -37,6 +37,9 @@ public struct EngineServerConfiguration: Sendable {
     public var maxWebSocketBufferedBytes: Int
     /// Forwards requests for sessions other nodes own; nil (a single node) answers them `Session ID unknown`.
     public var forwarder: (any EngineRequestForwarder)?
+    /// Deadlines of HTTP connections (head, body, keep-alive, `allowRequest`, fallback) and the
+    /// connection cap.
+    public var httpLimits: EngineHTTPLimits
 
     /// A configuration with the reference's defaults at `path`.
     public init(
@@ -51,7 +54,8 @@ public struct EngineServerConfiguration: Sendable {
         allowRequest: EngineAllowRequest? = nil,
         sessionIDGenerator: @escaping @Sendable () -> String = { SessionIDGenerator.make() },
         maxBufferedBytes: Int = 16 * 1_048_576,
-        maxWebSocketBufferedBytes: Int = 16 * 1_048_576
+        maxWebSocketBufferedBytes: Int = 16 * 1_048_576,
+        httpLimits: EngineHTTPLimits = EngineHTTPLimits()
     ) {
         self.path = path.hasSuffix("/") ? path : path + "/"
         self.timing = timing
@@ -66,6 +70,7 @@ public struct EngineServerConfiguration: Sendable {
         self.maxBufferedBytes = maxBufferedBytes
         self.maxWebSocketBufferedBytes = maxWebSocketBufferedBytes
         self.forwarder = nil
+        self.httpLimits = httpLimits
     }
 }
 

@@ -37,10 +37,35 @@ public final class EngineStatistics: Sendable {
         uniqueKeysWithValues: [EngineCloseReason.transportError, .transportClose, .forcedClose, .pingTimeout, .parseError].map { ($0, ManagedAtomic<Int>(0)) }
     )
 
+    /// HTTP connections open now (WebSocket ones included).
+    public let openConnections = ManagedAtomic<Int>(0)
+    /// Connections refused with 503 because `EngineHTTPLimits.maxConnections` were open.
+    public let connectionsRefused = ManagedAtomic<Int>(0)
+    /// Times the listener paused accepting because `accept` failed for want of descriptors or memory.
+    public let acceptPauses = ManagedAtomic<Int>(0)
+    /// Connections closed because a request head did not arrive within `headersTimeout`.
+    public let headersTimeouts = ManagedAtomic<Int>(0)
+    /// Connections closed because a request was not read within `requestTimeout`.
+    public let requestTimeouts = ManagedAtomic<Int>(0)
+    /// Keep-alive connections closed after `keepAliveTimeout` of silence.
+    public let keepAliveTimeouts = ManagedAtomic<Int>(0)
+    /// Handshakes refused because `allowRequest` did not decide within `allowRequestTimeout`.
+    public let allowRequestTimeouts = ManagedAtomic<Int>(0)
+    /// Requests answered 503 because the fallback responder did not answer within `fallbackTimeout`.
+    public let fallbackTimeouts = ManagedAtomic<Int>(0)
+
     /// Fresh counters.
     public init() {}
 
     func countError(_ error: EngineHTTPError) {
         self.errorsByCode[error.rawValue].wrappingIncrement(ordering: .relaxed)
+    }
+
+    func countHTTPTimeout(_ expiry: EngineHTTPDeadlineStateMachine.Expiry) {
+        switch expiry {
+        case .headers: self.headersTimeouts.wrappingIncrement(ordering: .relaxed)
+        case .request: self.requestTimeouts.wrappingIncrement(ordering: .relaxed)
+        case .keepAlive: self.keepAliveTimeouts.wrappingIncrement(ordering: .relaxed)
+        }
     }
 }

@@ -31,8 +31,9 @@ def launch_node(tmp_path: Path):
     still running at teardown is killed."""
     launched: list[NodeProcess] = []
 
-    def launch(*args: Any, env: dict | None = None, flags_for_address: bool = True) -> NodeProcess:
-        process = NodeProcess(list(args), env, tmp_path / f"node-{len(launched)}.log", flags_for_address)
+    def launch(*args: Any, env: dict | None = None, flags_for_address: bool = True,
+               prefix: list[str] | None = None) -> NodeProcess:
+        process = NodeProcess(list(args), env, tmp_path / f"node-{len(launched)}.log", flags_for_address, prefix)
         launched.append(process)
         return process.start()
 

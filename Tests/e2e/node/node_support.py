@@ -35,7 +35,7 @@ NODE_VARIABLES = [
     for name in (
         "HOST PORT NODE_ID ADVERTISE REDIS ADAPTER KEY_PREFIX CORS_ORIGIN PING_INTERVAL PING_TIMEOUT "
         "MAX_HTTP_BUFFER_SIZE CONNECT_TIMEOUT LOG_LEVEL CLIENT_SCRIPT BENCH_HANDLERS SHUTDOWN_TIMEOUT "
-        "SHUTDOWN_DELAY"
+        "SHUTDOWN_DELAY MAX_CONNECTIONS HEADERS_TIMEOUT REQUEST_TIMEOUT KEEP_ALIVE_TIMEOUT"
     ).split()
 ]
 
@@ -58,8 +58,10 @@ def node_environment(extra: Optional[dict] = None) -> dict:
 class NodeProcess:
     """A socketio-node child process whose shutdown the test controls."""
 
-    def __init__(self, args: list[str], env: Optional[dict], log_path: Path, flags_for_address: bool = True):
+    def __init__(self, args: list[str], env: Optional[dict], log_path: Path, flags_for_address: bool = True,
+                 prefix: Optional[list[str]] = None):
         self.args = [str(a) for a in args]
+        self.prefix = list(prefix or [])  # e.g. prlimit, which execs the node (same PID)
         self.env = env or {}
         self.log_path = log_path
         self.flags_for_address = flags_for_address
@@ -68,7 +70,7 @@ class NodeProcess:
 
     def start(self) -> "NodeProcess":
         self.port = free_port() if self.flags_for_address else int(self.env.get("SOCKETIO_PORT") or 3000)
-        cmd = [str(node_binary())]
+        cmd = self.prefix + [str(node_binary())]
         if self.flags_for_address:
             cmd += ["--host", HOST, "--port", str(self.port)]
         cmd += self.args
@@ -108,6 +110,17 @@ class NodeProcess:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far."""
+        assert self.proc is not None
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def open_files(self) -> int:
+        assert self.proc is not None
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
