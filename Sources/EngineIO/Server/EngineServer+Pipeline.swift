@@ -104,7 +104,7 @@ extension EngineServer {
     /// One handler (``EngineWebSocketConnectionHandler``) parses frames, and the transport writes
     /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
     func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
-        let transport = EngineWebSocketTransport(channel: channel)
+        let transport = EngineWebSocketTransport(channel: channel, maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes)
         let operations = channel.pipeline.syncOperations
         let maxMessageSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
         let session: EngineSession

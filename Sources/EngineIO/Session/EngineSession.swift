@@ -43,7 +43,6 @@ public final class EngineSession: @unchecked Sendable {
     /// ping) is picked up when the armed one fires, so messages never pay for a cancel.
     private var timer: NIOScheduledCallback?
     private var timerDeadline: NIODeadline?
-    private let maxWebSocketBufferedBytes: Int
     private weak var registry: EngineSessionRegistry?
     private let statistics: EngineStatistics
     /// The transport counted in the statistics' per-transport gauges.
@@ -67,7 +66,6 @@ public final class EngineSession: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.handshake = handshake
         self.registry = registry
-        self.maxWebSocketBufferedBytes = configuration.maxWebSocketBufferedBytes
         // `upgrades` lists what the first transport may upgrade to: nothing for a WebSocket session.
         let upgrades = initialTransport == .polling && configuration.allowUpgrades && configuration.transports.contains(.websocket)
         self.machine = EngineSessionStateMachine(
@@ -134,10 +132,6 @@ public final class EngineSession: @unchecked Sendable {
             }
             self.countSent(frame)
             webSocket.write(frame)
-            if !webSocket.isWritable && webSocket.bufferedBytes > self.maxWebSocketBufferedBytes {
-                self.perform(self.machine.webSocketClosed(failed: true, now: self.eventLoop.now))
-                webSocket.close(code: .policyViolation)
-            }
         case .answerParkedPoll(let frame):
             self.countSent(frame)
             self.answerParkedPoll([frame])

@@ -21,6 +21,15 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.transport.attach(context)
+        let session = self.session
+        self.transport.onOverflow = { transport in
+            // A client that stopped reading: the session ends with `transport error`.
+            if session.eventLoop.inEventLoop {
+                session.webSocketClosedOnEventLoop(transport, failed: true)
+            } else {
+                session.eventLoop.execute { session.webSocketClosedOnEventLoop(transport, failed: true) }
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

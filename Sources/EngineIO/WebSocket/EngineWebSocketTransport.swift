@@ -1,3 +1,4 @@
+import Atomics
 import NIOCore
 import NIOWebSocket
 
@@ -23,17 +24,29 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// second buffer and a second write.
     static let copyThreshold = 1024
 
-    init(channel: any Channel) {
+    /// Bytes the connection may hold unwritten (a client that does not read) before it is closed.
+    let maxBufferedBytes: Int
+    /// Called on the channel's loop, once, when the unwritten bytes pass ``maxBufferedBytes``, just
+    /// before the connection is closed with 1008 (set by the connection handler).
+    var onOverflow: (@Sendable (EngineWebSocketTransport) -> Void)?
+    /// Bytes of frames handed to ``write(_:)`` from another thread and not yet written on the
+    /// channel's loop.
+    private let bytesInHop = ManagedAtomic<Int>(0)
+    /// The channel's unwritten bytes as last seen on its loop (0 while it was writable).
+    private let bytesInChannel = ManagedAtomic<Int>(0)
+
+    init(channel: any Channel, maxBufferedBytes: Int = .max) {
         self.channel = channel
+        self.maxBufferedBytes = maxBufferedBytes
     }
 
     /// Whether the socket's outbound buffer is below its high watermark.
     var isWritable: Bool { self.channel.isWritable }
 
-    /// Bytes queued in the channel but not yet written to the socket (0 when asked off its loop).
+    /// Bytes queued for this connection but not yet written to the socket, as known from any thread:
+    /// frames on their way to the channel's loop plus the channel's buffer when last written to.
     var bufferedBytes: Int {
-        guard self.channel.eventLoop.inEventLoop else { return 0 }
-        return (try? self.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        self.bytesInHop.load(ordering: .relaxed) + self.bytesInChannel.load(ordering: .relaxed)
     }
 
     /// Writes go through `context` from now on (called by the handler when it is added).
@@ -50,11 +63,19 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// Writes one Engine.IO packet as one WebSocket message. On the channel's own loop the flush is
     /// coalesced with the loop's other writes (``EngineFlushBatch``); from another thread the write
     /// hops to the loop and is flushed at once.
+    ///
+    /// The unwritten bytes are accounted on the channel's loop, where they queue, whichever loop the
+    /// session runs on: past ``maxBufferedBytes`` (with the socket unwritable) the connection closes
+    /// with 1008 and ``onOverflow`` tells the session (a `transport error`).
     func write(_ frame: EngineFrame) {
         guard self.channel.eventLoop.inEventLoop else {
+            let size = frame.byteCount
+            self.bytesInHop.wrappingIncrement(by: size, ordering: .relaxed)
             self.channel.eventLoop.execute {
+                self.bytesInHop.wrappingDecrement(by: size, ordering: .relaxed)
                 self.writeOnLoop(frame)
                 self.flushChannel()
+                self.checkBuffered()
             }
             return
         }
@@ -63,6 +84,20 @@ final class EngineWebSocketTransport: @unchecked Sendable {
             self.flushPending = true
             EngineFlushBatch.forCurrentThread().enqueue(self, on: self.channel.eventLoop)
         }
+        self.checkBuffered()
+    }
+
+    /// Notes the channel's unwritten bytes and closes the connection once they pass the bound.
+    private func checkBuffered() {
+        guard !self.channel.isWritable else {
+            if self.bytesInChannel.load(ordering: .relaxed) != 0 { self.bytesInChannel.store(0, ordering: .relaxed) }
+            return
+        }
+        let buffered = (try? self.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        self.bytesInChannel.store(buffered, ordering: .relaxed)
+        guard buffered > self.maxBufferedBytes, !self.closeSent else { return }
+        self.onOverflow?(self)
+        self.close(code: .policyViolation)
     }
 
     /// Flushes what ``write(_:)`` left pending.
