@@ -155,6 +155,17 @@ enum FixtureHandlers {
             for room in event.arguments.compactMap(\.stringValue) { socket.leave(room) }
             event.ack?(true)
         }
+        // ["join-later", room, ms] → ack true at once; joins `room` after `ms` (an async handler
+        // that awaits, then joins: the socket may have disconnected by then)
+        socket.on("join-later") { event in
+            guard let room = event[0]?.stringValue else { return }
+            let delay = min(max(event[1]?.intValue ?? 0, 0), 10_000)
+            event.ack?(true)
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
+                socket.join(room)
+            }
+        }
         socket.on("rooms") { event in
             event.ack?(.array(socket.rooms.sorted().map(SocketIOValue.string)))
         }

@@ -42,6 +42,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
         let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
+            // A socket that left (its delAll ran or is about to, under this lock) stays out.
+            guard !socket.hasLeftNamespace else { return [] }
             state.sockets[socket.id] = socket
             Self.addRooms(rooms, toSocket: socket.id, in: &state)
             return Self.insert(socket.id, into: rooms, in: &state)

@@ -1,3 +1,4 @@
+import Atomics
 import EngineIO
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,6 +18,9 @@ public final class SocketIOSocket: @unchecked Sendable {
     public let handshake: SocketIOHandshake
     let client: SocketIOClientConnection
     private let dataBox = NIOLockedValueBox<SocketIOValue>(.null)
+    /// Set, from the socket's loop, just before the socket's rooms are dropped when it leaves its
+    /// namespace; read by the adapter under its lock so a late `join` cannot register it again.
+    private let leftNamespace = ManagedAtomic<Bool>(false)
 
     // Event-loop confined.
     /// Named event handlers: a short list searched in order, smaller per socket than a dictionary for
@@ -144,13 +148,19 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     // MARK: - Rooms and broadcasting
 
-    /// Joins rooms.
+    /// Joins rooms. Does nothing once the socket has disconnected (an asynchronous handler that joins
+    /// after an `await` may find it gone).
     public func join(_ rooms: String...) { self.join(Set(rooms)) }
 
-    /// Joins rooms.
+    /// Joins rooms. Does nothing once the socket has disconnected.
     public func join(_ rooms: Set<String>) {
+        guard !self.hasLeftNamespace else { return }
         self.namespace.adapter.addAll(self, rooms: rooms)
     }
+
+    /// Whether the socket has disconnected from its namespace (readable from any thread). An adapter
+    /// must not add such a socket to rooms: check this under the lock that also guards `delAll`.
+    public var hasLeftNamespace: Bool { self.leftNamespace.load(ordering: .acquiring) }
 
     /// Leaves a room.
     public func leave(_ room: String) {
@@ -297,6 +307,7 @@ public final class SocketIOSocket: @unchecked Sendable {
                 collector.expect(-1)
             }
         }
+        self.leftNamespace.store(true, ordering: .releasing)
         self.namespace.remove(self)
         self.client.removeOnEventLoop(self)
         for handler in self.disconnectHandlers { handler(reason) }

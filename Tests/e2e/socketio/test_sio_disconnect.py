@@ -195,3 +195,28 @@ def test_ping_timeout(start_fixture, mode):
             assert observer.disconnects("/") == []
 
     run(scenario())
+
+
+def test_a_join_after_the_socket_disconnected_is_ignored(start_fixture):
+    """An asynchronous handler that awaits and then joins a room may find its socket gone: the join
+    must not register the socket again (it would stay referenced forever and show in fetchSockets
+    and allRooms)."""
+    server = start_fixture()
+
+    async def scenario():
+        async with Clients(server) as clients:
+            observer = await clients.connect("websocket", name="observer")
+            leaver = await clients.connect("websocket", name="leaver")
+            leaver_sid = leaver.get_sid("/")
+            assert await leaver.request("join-later", "late-room", 300) == [True]
+            await asyncio.wait_for(leaver.disconnect(), 10)
+            await reasons_of(observer, {leaver_sid})
+            await asyncio.sleep(0.3 + QUIET_PERIOD)  # the delayed join has run by now
+            (rooms,) = await observer.request("all-rooms")
+            assert "late-room" not in rooms and leaver_sid not in rooms, rooms
+            (sockets,) = await observer.request("fetch-sockets")
+            assert [entry["id"] for entry in sockets] == [observer.get_sid("/")], sockets
+            st = await wait_stats(server, lambda s: socket_count(s, "/") == 1)
+            assert socket_count(st, "/") == 1, st
+
+    run(scenario())
