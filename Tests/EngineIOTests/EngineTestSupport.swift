@@ -148,6 +148,7 @@ struct Recorded {
         return result
     }
     mutating func close(_ now: NIODeadline) -> [Action] { self.record(self.machine.close(now: now)) }
+    mutating func drain(_ now: NIODeadline) -> [Action] { self.record(self.machine.drain(now: now)) }
     mutating func timer(_ now: NIODeadline) -> [Action] { self.record(self.machine.timerFired(now: now)) }
 
     /// How often the machine told the application the session closed, over its whole life.

@@ -40,6 +40,27 @@ final class SessionStateMachineCloseTests: XCTestCase {
         XCTAssertEqual(session.postStarted(at(201)), [.rejectPost(.sessionClosed)])
     }
 
+    func testADrainAnswersTheParkedGetWithANoopAndNoClosePacket() {
+        var session = Recorded.polling()
+        _ = session.poll(at(10))
+        XCTAssertEqual(session.drain(at(20)), [.answerParkedPoll([text("6")]), .notifyClosed(.forcedClose), .finish])
+        XCTAssertEqual(session.poll(at(21)), [.rejectPoll(.sessionClosed)], "the client's next GET finds the session gone")
+    }
+
+    func testADrainWithoutAGetEndsAtOnceOrKeepsQueuedMessagesForTheNextGet() {
+        var idle = Recorded.polling()
+        XCTAssertEqual(idle.drain(at(10)), [.notifyClosed(.forcedClose), .finish])
+        var busy = Recorded.polling()
+        _ = busy.send(text("4a"))
+        XCTAssertEqual(busy.drain(at(100)), [.notifyClosed(.forcedClose)])
+        XCTAssertEqual(busy.poll(at(200)), [.answerPoll([text("4a")]), .finish], "no close packet")
+    }
+
+    func testADrainOverWebSocketIsAServerClose() {
+        var session = Recorded.websocket()
+        XCTAssertEqual(session.drain(at(10)), [.closeWebSocket, .notifyClosed(.forcedClose), .finish])
+    }
+
     func testClosingSessionFinishesAtCloseTimeoutWhenNoGetComes() {
         var session = Recorded.polling()
         _ = session.close(at(100))

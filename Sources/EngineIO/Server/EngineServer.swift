@@ -45,9 +45,11 @@ public final class EngineServer: Sendable {
         for session in self.registry.all { session.close() }
     }
 
-    /// Closes every session for a shutdown — WebSockets with code 1001, held polls with the close
-    /// packet — and waits until every session is gone or `timeout` has passed. A polling client that
-    /// holds no request keeps its session until it polls again or closeTimeout ends it.
+    /// Closes every session for a shutdown so that clients reconnect (to another node) by themselves —
+    /// WebSockets with code 1001, held polls with a `noop` (no `1` close packet, which some clients take
+    /// as final); their next request gets `Session ID unknown` — and waits until every session is gone
+    /// or `timeout` has passed. A polling session with messages queued and no held GET keeps them for
+    /// the client's next GET until closeTimeout.
     public func shutdown(timeout: TimeAmount) async {
         for session in self.registry.all { session.close(goingAway: true) }
         let deadline = NIODeadline.now() + timeout

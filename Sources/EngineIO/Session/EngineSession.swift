@@ -167,7 +167,9 @@ public final class EngineSession: @unchecked Sendable {
     }
 
     /// Closes the session from the server side (reason `forced close`). With `goingAway` (a server
-    /// shutting down) a WebSocket is closed with code 1001 instead of 1000.
+    /// shutting down) the client is left to reconnect elsewhere: a WebSocket is closed with code 1001
+    /// instead of 1000, and a polling client gets no `1` close packet (a held GET gets a `noop` or
+    /// what was queued; its next request finds the session gone).
     public func close(goingAway: Bool = false) {
         if self.eventLoop.inEventLoop {
             self.closeOnEventLoop(goingAway: goingAway)
@@ -177,8 +179,12 @@ public final class EngineSession: @unchecked Sendable {
     }
 
     private func closeOnEventLoop(goingAway: Bool) {
-        if goingAway { self.webSocketCloseCode = .goingAway }
-        self.perform(self.machine.close(now: self.eventLoop.now))
+        if goingAway {
+            self.webSocketCloseCode = .goingAway
+            self.perform(self.machine.drain(now: self.eventLoop.now))
+        } else {
+            self.perform(self.machine.close(now: self.eventLoop.now))
+        }
     }
 
     // MARK: - Transport events (on the event loop)

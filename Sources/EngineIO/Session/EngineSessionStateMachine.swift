@@ -473,6 +473,33 @@ struct EngineSessionStateMachine: Sendable {
         }
     }
 
+    /// The server goes away (a shutdown) and the client should reconnect, to another node: no `1`
+    /// close packet, which some clients (python-engineio) take as final. A held GET gets what is queued
+    /// (or a `noop`) and the session ends, so the client's next request gets `Session ID unknown` and
+    /// it reconnects; without a held GET, queued messages wait for the next GET until closeTimeout.
+    /// A WebSocket gets a close frame only, as in ``close(now:)``.
+    mutating func drain(now: NIODeadline) -> [Action] {
+        switch self.state {
+        case .polling(let open), .upgrading(let open, _):
+            var actions: [Action] = []
+            if case .upgrading = self.state { actions.append(.closeProbe) }
+            if open.getParked {
+                let frames = self.queue.drain()
+                self.state = .closed
+                actions += [.answerParkedPoll(frames.isEmpty ? [.noop] : frames), .notifyClosed(.forcedClose), .finish]
+            } else if self.queue.isEmpty {
+                self.state = .closed
+                actions += [.notifyClosed(.forcedClose), .finish]
+            } else {
+                self.state = .closing(deadline: now + self.timing.closeTimeout)
+                actions.append(.notifyClosed(.forcedClose))
+            }
+            return actions
+        case .websocket, .handshaking, .closing, .closed:
+            return self.close(now: now)
+        }
+    }
+
     /// The session's timer fired; does whatever deadlines have passed.
     mutating func timerFired(now: NIODeadline) -> [Action] {
         switch self.state {

@@ -122,8 +122,10 @@ public final class SocketIOServer: @unchecked Sendable {
         try await self.engine.bind(host: host, port: port, group: self.eventLoopGroup)
     }
 
-    /// Graceful shutdown: every socket leaves with `server shutting down`, WebSockets are closed with
-    /// 1001, held polls get the close packet; returns once every session is gone or `timeout` passed.
+    /// Graceful shutdown: every socket leaves with `server shutting down` (no DISCONNECT packet), and
+    /// every connection closes at the transport level so clients reconnect by themselves: WebSockets
+    /// with 1001, held polls with a `noop` and the session gone; returns once every session is gone or
+    /// `timeout` passed.
     /// Adapters are closed last (their pending requests fail).
     public func shutdown(timeout: TimeAmount) async {
         self.beginShutdown()
