@@ -87,6 +87,7 @@ struct SocketIOFixture: AsyncParsableCommand {
         io.use { socket in
             switch socket.handshake.auth["token"]?.stringValue {
             case "bad": throw SocketIOConnectError("not authorized", data: ["code": 401])
+            case "crash": throw FixtureInternalError(detail: "redis://app:s3cret@db.internal:6379 refused")
             case "slow": try await Task.sleep(for: .milliseconds(50))
             case "hang": try await Task.sleep(for: .seconds(3600))  // ends by the connect deadline's cancellation
             default: break
@@ -281,4 +282,10 @@ enum FixtureHandlers {
             }
         }
     }
+}
+
+/// An error whose description looks like internals; a middleware that throws it must not show it.
+struct FixtureInternalError: Error, CustomStringConvertible {
+    var detail: String
+    var description: String { "FixtureInternalError: \(self.detail)" }
 }

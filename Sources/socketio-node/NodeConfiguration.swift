@@ -24,6 +24,8 @@ struct NodeConfiguration: Sendable {
     var keyPrefix: String
     /// Empty: no CORS headers. `*` allows any origin.
     var corsOrigins: [String]
+    /// Refuse requests from origins outside `corsOrigins` (when it is not empty).
+    var corsCheckOrigin: Bool
     var pingInterval: TimeAmount
     var pingTimeout: TimeAmount
     var maxHTTPBufferSize: Int
@@ -35,6 +37,8 @@ struct NodeConfiguration: Sendable {
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
     var shutdownDelay: TimeAmount
+    /// Where `/metrics` is served instead of `port`; nil: on `port`.
+    var metricsPort: Int?
     /// The connection cap and the HTTP deadlines.
     var httpLimits: EngineHTTPLimits
     /// Settings that were accepted but do nothing, to log at startup.
@@ -57,6 +61,12 @@ struct NodeConfiguration: Sendable {
                 try reader.read(.corsOrigin, flag: origin, default: origin, SettingParser.origin)
             }
         }
+        self.corsCheckOrigin = try reader.read(
+            .corsCheckOrigin,
+            flag: options.corsCheckOrigin.map { $0 ? "true" : "false" },
+            default: true,
+            SettingParser.boolean
+        )
         self.pingInterval = try reader.read(.pingInterval, flag: options.pingInterval, default: .milliseconds(25_000), SettingParser.milliseconds)
         self.pingTimeout = try reader.read(.pingTimeout, flag: options.pingTimeout, default: .milliseconds(20_000), SettingParser.milliseconds)
         self.maxHTTPBufferSize = try reader.read(.maxHTTPBufferSize, flag: options.maxHTTPBufferSize, default: 1_000_000) {
@@ -84,6 +94,10 @@ struct NodeConfiguration: Sendable {
         }
         self.shutdownDelay = try reader.read(.shutdownDelay, flag: options.shutdownDelay, default: .zero) {
             try SettingParser.duration($0, allowZero: true)
+        }
+        self.metricsPort = try reader.read(.metricsPort, flag: options.metricsPort, default: nil) { try SettingParser.port($0) }
+        if let metricsPort = self.metricsPort, metricsPort == self.port {
+            throw ValidationError("--metrics-port (\(metricsPort)) must differ from --port")
         }
         self.httpLimits = EngineHTTPLimits(
             headersTimeout: try reader.read(.headersTimeout, flag: options.headersTimeout, default: .seconds(60)) { try SettingParser.duration($0) },
@@ -124,7 +138,10 @@ struct NodeConfiguration: Sendable {
         engine.maxHTTPBufferSize = self.maxHTTPBufferSize
         engine.httpLimits = self.httpLimits
         if !self.corsOrigins.isEmpty {
-            engine.cors = EngineCORSPolicy(origins: self.corsOrigins.contains("*") ? .any : .list(self.corsOrigins))
+            engine.cors = EngineCORSPolicy(
+                origins: self.corsOrigins.contains("*") ? .any : .list(self.corsOrigins),
+                refusesOtherOrigins: self.corsCheckOrigin
+            )
         }
         return SocketIOServerConfiguration(engine: engine, connectTimeout: self.connectTimeout, adapterFactory: adapterFactory)
     }

@@ -159,4 +159,24 @@ struct NodeOptions: ParsableArguments {
         )
     )
     var keepAliveTimeout: String?
+
+    @Flag(
+        name: .customLong("cors-check-origin"),
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            NodeSetting.corsCheckOrigin.help(
+                "With --cors-origin, refuse Socket.IO requests from other origins (403, code 4), WebSocket handshakes included."
+            )
+        )
+    )
+    var corsCheckOrigin: Bool?
+
+    @Option(
+        name: .customLong("metrics-port"),
+        help: ArgumentHelp(
+            NodeSetting.metricsPort.help("Serve /metrics (and /healthz, /readyz) on this port of --host instead of on --port."),
+            valueName: "port"
+        )
+    )
+    var metricsPort: String?
 }

@@ -24,6 +24,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case headersTimeout = "headers-timeout"
     case requestTimeout = "request-timeout"
     case keepAliveTimeout = "keep-alive-timeout"
+    case corsCheckOrigin = "cors-check-origin"
+    case metricsPort = "metrics-port"
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -58,6 +60,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .headersTimeout: return "60s"
         case .requestTimeout: return "300s"
         case .keepAliveTimeout: return "5s"
+        case .corsCheckOrigin: return "on"
+        case .metricsPort: return "none: /metrics on --port"
         }
     }
 

@@ -28,6 +28,16 @@ struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     /// Same as ``description``: the password never reaches a log.
     var debugDescription: String { self.description }
 
+    /// `text` (a Redis URL as typed, perhaps malformed) with everything between the scheme and the
+    /// last `@` replaced by `***`, for error messages: a URL that fails to parse may still hold a
+    /// password.
+    static func hidingCredentials(_ text: String) -> String {
+        guard let at = text.lastIndex(of: "@") else { return text }
+        let start = text.range(of: "://")?.upperBound ?? text.startIndex
+        guard start <= at else { return "***" + text[at...] }
+        return text[..<start] + "***" + text[at...]
+    }
+
     /// Parses a Redis URL; the reason names what is wrong.
     static func parse(_ text: String) throws -> RedisEndpoint {
         let usage = "expected redis://[user[:password]@]host[:port][/db] or rediss://…"

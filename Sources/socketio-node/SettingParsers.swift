@@ -31,7 +31,8 @@ struct SettingReader {
         do {
             return try parse(text)
         } catch let error as InvalidSetting {
-            throw ValidationError("invalid \(source) '\(text)': \(error.reason)")
+            let shown = setting == .redis ? RedisEndpoint.hidingCredentials(text) : text
+            throw ValidationError("invalid \(source) '\(shown)': \(error.reason)")
         }
     }
 }

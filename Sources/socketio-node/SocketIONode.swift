@@ -64,9 +64,14 @@ struct SocketIONode: AsyncParsableCommand {
                 demo: DemoPage(nodeID: configuration.nodeID, clientScript: clientScript),
                 health: HealthRoutes(readiness: readiness, nodeID: configuration.nodeID),
                 metrics: MetricsRoutes(registry: registry),
-                collector: collector
+                collector: collector,
+                metricsOnOwnPort: configuration.metricsPort != nil
             )
         )
+        if let metricsPort = configuration.metricsPort {
+            let listener = try await MetricsListener.bind(host: configuration.host, port: metricsPort, group: group, routes: routes)
+            logger.info("metrics listening", metadata: ["address": "\(listener.localAddress.map { "\($0)" } ?? "\(metricsPort)")"])
+        }
         ChatHandlers.install(on: io, nodeID: configuration.nodeID)
         if configuration.benchHandlers { BenchHandlers.install(on: io) }
         logger.info(

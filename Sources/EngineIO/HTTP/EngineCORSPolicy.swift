@@ -22,6 +22,11 @@ public struct EngineCORSPolicy: Sendable {
     public var allowedHeaders: [String]?
     /// `Access-Control-Max-Age` in seconds for preflight answers; nil omits it.
     public var maxAge: Int?
+    /// Refuse Engine.IO requests (polling and WebSocket handshakes) whose `Origin` is neither allowed
+    /// nor the server's own (the `Host` it was reached at) with 403, code 4. On by default: CORS
+    /// headers alone do not stop a page on another origin from opening a WebSocket with the user's
+    /// cookies (cross-site WebSocket hijacking). Requests without `Origin` (non-browser clients) pass.
+    public var refusesOtherOrigins: Bool
 
     /// A policy for `origins`.
     public init(
@@ -29,13 +34,15 @@ public struct EngineCORSPolicy: Sendable {
         allowCredentials: Bool = false,
         allowedMethods: [String] = ["GET", "POST", "OPTIONS"],
         allowedHeaders: [String]? = nil,
-        maxAge: Int? = nil
+        maxAge: Int? = nil,
+        refusesOtherOrigins: Bool = true
     ) {
         self.origins = origins
         self.allowCredentials = allowCredentials
         self.allowedMethods = allowedMethods
         self.allowedHeaders = allowedHeaders
         self.maxAge = maxAge
+        self.refusesOtherOrigins = refusesOtherOrigins
     }
 
     /// Whether `origin` is allowed.
@@ -44,6 +51,19 @@ public struct EngineCORSPolicy: Sendable {
         case .any: return true
         case .list(let list): return list.contains(origin)
         case .predicate(let predicate): return predicate(origin)
+        }
+    }
+
+    /// Whether a request with `requestHeaders` must be refused for its origin: it names one, which is
+    /// neither allowed nor the origin of the `Host` the request was sent to.
+    public func refuses(requestHeaders: HTTPHeaders) -> Bool {
+        guard self.refusesOtherOrigins else { return false }
+        let host = requestHeaders.first(name: "host")?.lowercased() ?? ""
+        // Every `Origin` given must pass (a second one cannot smuggle the first past the check).
+        return requestHeaders[canonicalForm: "origin"].contains { origin in
+            if self.allows(origin: String(origin)) { return false }
+            let lowered = origin.lowercased()
+            return host.isEmpty || (lowered != "http://" + host && lowered != "https://" + host)
         }
     }
 

@@ -116,6 +116,10 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.pending = .preflight
             return
         }
+        if let cors = self.configuration.cors, cors.refuses(requestHeaders: head.headers) {
+            self.pending = .error(.forbidden, message: "Origin not allowed", refusedUpgrade: false)
+            return
+        }
         let isUpgrade = EngineRequestValidator.isWebSocketUpgrade(head.headers)
         let route = EngineRequestValidator.validate(
             method: head.method,

@@ -109,7 +109,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
                 self.finishConnect(socket)
             case .failure(let error):
                 self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
-                let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
+                // Only a SocketIOConnectError's words reach the client: any other error's
+                // description may carry internals (paths, queries, credentials).
+                let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError.genericRefusal
                 self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: refusal.payload))
             }
         }
@@ -166,4 +168,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {
         for frame in frames { self.session.sendOnEventLoop(frame, volatile: volatile) }
     }
+}
+
+extension SocketIOConnectError {
+    /// What the client sees when a middleware refuses a socket with an error of another type.
+    static let genericRefusal = SocketIOConnectError("Server error")
 }

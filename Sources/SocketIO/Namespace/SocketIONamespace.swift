@@ -5,7 +5,8 @@ import SocketIOProtocol
 
 /// A namespace (`/`, `/admin`, …): its sockets on this node, its handlers and its adapter.
 public final class SocketIONamespace: @unchecked Sendable {
-    /// A connection middleware: throw ``SocketIOConnectError`` (or any error) to refuse the socket.
+    /// A connection middleware: throw ``SocketIOConnectError`` to refuse the socket with its message
+    /// and data. Any other error refuses it too, and the client sees only `Server error`.
     public typealias Middleware = @Sendable (SocketIOSocket) async throws -> Void
     /// Runs on the socket's event loop when a socket joined the namespace.
     public typealias ConnectionHandler = @Sendable (SocketIOSocket) -> Void

@@ -1,6 +1,9 @@
 """CORS: preflight answers and Access-Control-* headers on polling responses."""
 
 import pytest
+import websocket
+
+from e2e_common import HOST
 
 ALLOWED = "http://allowed.example"
 ALSO_ALLOWED = "https://second.example:8443"
@@ -52,10 +55,24 @@ def test_preflight_with_origin_list(start_server):
     assert refused.header("Access-Control-Allow-Origin") is None, refused
 
 
-def test_origin_not_in_list_gets_no_allow_origin(start_server):
+def test_origin_not_in_list_is_refused_with_403_code_4(start_server):
+    """With an origin list, a browser request from another origin is refused (cross-site WebSocket
+    hijacking of cookie-authenticated apps); requests without Origin (non-browser clients) and from
+    the server's own origin pass."""
     srv = start_server("--cors-origin", ALLOWED)
     resp = srv.get(headers={"Origin": OTHER})
+    assert resp.status == 403, resp
+    assert resp.json() == {"code": 4, "message": "Origin not allowed"}, resp
     assert resp.header("Access-Control-Allow-Origin") is None, resp
+    sid, _, _ = srv.handshake(headers={"Origin": ALLOWED})
+    assert srv.post(sid, "4hi", headers={"Origin": OTHER}).status == 403
+    assert srv.post(sid, "4hi").status == 200, "no Origin: not a browser"
+    own = f"http://{HOST}:{srv.port}"
+    assert srv.get(headers={"Origin": own}).status == 200, "the server's own origin"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(srv.ws_url(), timeout=5, origin=OTHER)
+    assert refused.value.status_code == 403
+    websocket.create_connection(srv.ws_url(), timeout=5, origin=ALLOWED).close()
 
 
 def test_polling_responses_carry_allow_origin(start_server):

@@ -1,6 +1,6 @@
 """/metrics follows what clients do: scrape, act, scrape again, compare."""
 
-from node_support import eventually, http_request, scrape
+from node_support import eventually, free_port, http_request, scrape
 
 
 def test_metrics_follow_clients_and_messages(node, clients):
@@ -82,3 +82,14 @@ def test_metrics_count_errors(node, clients):
     except Exception:
         pass  # refused, as expected
     assert scrape(server.port).value("socketio_connect_errors_total") == before.value("socketio_connect_errors_total") + 1
+
+
+def test_metrics_on_their_own_port(launch_node):
+    metrics_port = free_port()
+    node = launch_node("--metrics-port", str(metrics_port))
+    scraped = http_request(metrics_port, "GET", "/metrics")
+    assert scraped.status == 200 and "socketio_engine_sessions" in scraped.text, scraped
+    assert http_request(metrics_port, "GET", "/healthz").status == 200
+    assert http_request(metrics_port, "GET", "/").status == 404
+    assert http_request(node.port, "GET", "/metrics").status == 404, "not on the clients' port"
+    assert http_request(node.port, "GET", "/healthz").status == 200

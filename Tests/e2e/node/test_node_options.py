@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from node_support import HOST, NODE_VARIABLES, free_port, http_request, run_node
+from node_support import HOST, NODE_VARIABLES, eventually, free_port, http_request, run_node
 
 INVALID = [
     # (flags, environment, words the error must contain)
@@ -47,6 +47,22 @@ def test_invalid_options_are_refused_clearly(flags, env, words):
     assert "listening" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("url", [
+    "redis://app:hunter2@localhost:99999",
+    "redis://app:hunter2@:6379",
+    "http://app:hunter2@localhost:6379",
+    "redis://app:hunter2@localhost:6379/notadb",
+    "redis://:hunter2@localhost:6379/0/extra@x",
+])
+def test_redis_passwords_never_appear_in_errors(url):
+    for flags, env in (["--redis", url], {}), ([], {"SOCKETIO_REDIS": url}):
+        result = run_node(["--port", str(free_port())] + flags, env, timeout=10)
+        assert result.returncode != 0, result
+        output = result.stdout + result.stderr
+        assert "hunter2" not in output, output
+        assert "***" in output, output
+
+
 def test_port_in_use_is_refused_clearly():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind((HOST, 0))
@@ -70,6 +86,14 @@ def test_unreachable_redis_keeps_serving_and_is_not_ready(launch_node, clients):
     client = clients.connect(f"http://{HOST}:{port}", mode="websocket")
     assert client.sid
     assert "retrying" in node.log(), node.log()
+
+
+def test_an_unreachable_redis_with_a_password_is_logged_without_it(launch_node):
+    node = launch_node("--redis", f"redis://app:hunter2@127.0.0.1:{free_port()}", "--log-level", "debug")
+    assert http_request(node.port, "GET", "/readyz").status == 503
+    eventually(lambda: "retrying" in node.log(), 10)
+    written = [line for line in node.log().splitlines() if not line.startswith("$ ")]  # not the test's own command line
+    assert not [line for line in written if "hunter2" in line], node.log()
 
 
 def test_tls_redis_urls_are_refused_clearly():

@@ -130,6 +130,23 @@ def test_middleware_rejects_bad_token(start_fixture, mode):
     run(scenario())
 
 
+def test_middleware_errors_of_other_types_reach_the_client_as_a_generic_message(start_fixture):
+    """A middleware that throws anything but SocketIOConnectError refuses the socket, and the client
+    sees `Server error`, never the error's description (it may hold credentials or paths)."""
+    server = start_fixture(*QUICK_PINGS)
+
+    async def scenario():
+        async with Clients(server) as clients:
+            errors = []
+            client = clients.new(handlers={"connect_error": lambda *a: errors.append(list(a))})
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await clients.open(client, "websocket", namespaces=["/"], auth={"token": "crash"})
+            assert errors == [[{"message": "Server error"}]], errors
+            assert "s3cret" not in repr(errors)
+
+    run(scenario())
+
+
 def test_raw_connect_error_packet(start_fixture):
     """Wire format: `44{"message":"not authorized","data":{"code":401}}` and
     `44/nope,{"message":"Invalid namespace"}`; the session stays open after both, and the middleware
