@@ -27,6 +27,9 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(name: .customLong("node-id"), help: "A name for this node, reported in `welcome` and /stats.") var nodeID = "fixture"
     @Option(name: .customLong("request-timeout"), help: "Milliseconds cluster requests wait for other nodes.") var requestTimeout = 5_000
+    @Option(name: .customLong("cleanup-empty-child-namespaces"), help: "Milliseconds after which an empty /dyn-N namespace is removed; absent: kept.")
+    var cleanupEmptyChildNamespaces: Int?
+    @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
 
     func validate() throws {
         if let redis { _ = try RedisURL(redis) }
@@ -48,6 +51,8 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.engine.timing.pingInterval = .milliseconds(Int64(self.pingInterval))
         configuration.engine.timing.pingTimeout = .milliseconds(Int64(self.pingTimeout))
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
+        configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
+        configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
         var driver: HiredisPubSubDriver?
         if let redis {
             let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
@@ -148,9 +153,11 @@ enum FixtureHandlers {
         socket.emit("welcome", .string(socket.id), .string(namespace.name), socket.handshake.auth, .string(nodeID))
         socket.onDisconnect { reason in log.record(socket, reason) }
         socket.on("echo") { event in event.ack?.send(event.arguments) }
+        // ["join", ...rooms] → ack whether every room was joined (false past --max-rooms-per-socket)
         socket.on("join") { event in
-            for room in event.arguments.compactMap(\.stringValue) { socket.join(room) }
-            event.ack?(true)
+            var joined = true
+            for room in event.arguments.compactMap(\.stringValue) { joined = socket.join(room) && joined }
+            event.ack?(.bool(joined))
         }
         socket.on("leave") { event in
             for room in event.arguments.compactMap(\.stringValue) { socket.leave(room) }

@@ -19,7 +19,7 @@ import SocketIOProtocol
 /// - `chat` `{text, room?}` → `{ok: true, senderNode}`: sends `chat` to the room's members (the sender
 ///   too when it is a member), or to every client of `/chat` on every node when `room` is absent or null.
 ///
-/// Bad input is answered `{ok: false, error}` and nothing is sent. Rooms are 1 to 64 characters, texts
+/// Bad input, and a join past `--max-rooms-per-socket`, are answered `{ok: false, error}` and nothing is sent. Rooms are 1 to 64 characters, texts
 /// 1 to 500. Chat rooms are kept apart from the sockets' own id rooms, so joining a room named like
 /// someone's socket id does not receive that socket's private traffic.
 enum ChatHandlers {
@@ -35,7 +35,7 @@ enum ChatHandlers {
             socket.emit("welcome", ["node": .string(nodeID), "id": .string(socket.id)])
             socket.on("join") { event in
                 guard let room = self.roomName(event[0]) else { return self.refuse(event, "room must be 1 to \(self.maxRoomLength) characters") }
-                socket.join(self.internalRoom(room))
+                guard socket.join(self.internalRoom(room)) else { return self.refuse(event, "too many rooms") }
                 event.ack?(["ok": true, "room": .string(room)])
             }
             socket.on("leave") { event in

@@ -37,6 +37,8 @@ struct NodeConfiguration: Sendable {
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
     var shutdownDelay: TimeAmount
+    /// Rooms a socket may be in besides its own.
+    var maxRoomsPerSocket: Int
     /// Where `/metrics` is served instead of `port`; nil: on `port`.
     var metricsPort: Int?
     /// The connection cap and the HTTP deadlines.
@@ -95,6 +97,9 @@ struct NodeConfiguration: Sendable {
         self.shutdownDelay = try reader.read(.shutdownDelay, flag: options.shutdownDelay, default: .zero) {
             try SettingParser.duration($0, allowZero: true)
         }
+        self.maxRoomsPerSocket = try reader.read(.maxRoomsPerSocket, flag: options.maxRoomsPerSocket, default: 1000) {
+            try SettingParser.integer($0, in: 1...1_000_000)
+        }
         self.metricsPort = try reader.read(.metricsPort, flag: options.metricsPort, default: nil) { try SettingParser.port($0) }
         if let metricsPort = self.metricsPort, metricsPort == self.port {
             throw ValidationError("--metrics-port (\(metricsPort)) must differ from --port")
@@ -143,7 +148,14 @@ struct NodeConfiguration: Sendable {
                 refusesOtherOrigins: self.corsCheckOrigin
             )
         }
-        return SocketIOServerConfiguration(engine: engine, connectTimeout: self.connectTimeout, adapterFactory: adapterFactory)
+        return SocketIOServerConfiguration(
+            engine: engine,
+            connectTimeout: self.connectTimeout,
+            adapterFactory: adapterFactory,
+            // Dynamic namespaces an application adds leave no namespace (or Redis subscription) behind.
+            cleanupEmptyChildNamespaces: .seconds(5),
+            maxRoomsPerSocket: self.maxRoomsPerSocket
+        )
     }
 
     /// The machine's host name (what other containers of a compose network reach it by).

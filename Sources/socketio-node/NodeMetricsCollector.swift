@@ -21,7 +21,8 @@ import SocketIORedis
 ///   `engine_packets_received_total`, `engine_packets_sent_total`, `engine_bytes_received_total`,
 ///   `engine_bytes_sent_total`, `engine_volatile_dropped_total`, `engine_errors_total{code,message}`,
 ///   `engine_payload_too_large_total`, `engine_closes_total{reason}`, `broadcasts_total`,
-///   `connections_total`, `connect_errors_total`, `http_connections_refused_total` (over
+///   `connections_total`, `connect_errors_total`, `room_joins_refused_total` (past
+///   `--max-rooms-per-socket`), `child_namespaces_removed_total`, `http_connections_refused_total` (over
 ///   `--max-connections`), `http_accept_pauses_total` (accept failed for want of descriptors),
 ///   `http_timeouts_total{deadline}` (headers, request, keep_alive, allow_request,
 ///   fallback), and with Redis `adapter_published_total`,
@@ -100,6 +101,8 @@ final class NodeMetricsCollector: Sendable {
             MirroredCounter("socketio_broadcasts_total", source: io.statistics.broadcasts),
             MirroredCounter("socketio_connections_total", source: io.statistics.connections),
             MirroredCounter("socketio_connect_errors_total", source: io.statistics.connectErrors),
+            MirroredCounter("socketio_room_joins_refused_total", source: io.statistics.roomJoinsRefused),
+            MirroredCounter("socketio_child_namespaces_removed_total", source: io.statistics.childNamespacesRemoved),
             MirroredCounter("socketio_http_connections_refused_total", source: engine.connectionsRefused),
             MirroredCounter("socketio_http_accept_pauses_total", source: engine.acceptPauses),
             MirroredCounter("socketio_http_timeouts_total", [("deadline", "headers")], source: engine.headersTimeouts),

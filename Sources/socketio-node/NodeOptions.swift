@@ -179,4 +179,13 @@ struct NodeOptions: ParsableArguments {
         )
     )
     var metricsPort: String?
+
+    @Option(
+        name: .customLong("max-rooms-per-socket"),
+        help: ArgumentHelp(
+            NodeSetting.maxRoomsPerSocket.help("Rooms a socket may be in besides its own; a join past it is refused."),
+            valueName: "n"
+        )
+    )
+    var maxRoomsPerSocket: String?
 }

@@ -26,6 +26,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case keepAliveTimeout = "keep-alive-timeout"
     case corsCheckOrigin = "cors-check-origin"
     case metricsPort = "metrics-port"
+    case maxRoomsPerSocket = "max-rooms-per-socket"
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -62,6 +63,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .keepAliveTimeout: return "5s"
         case .corsCheckOrigin: return "on"
         case .metricsPort: return "none: /metrics on --port"
+        case .maxRoomsPerSocket: return "1000"
         }
     }
 

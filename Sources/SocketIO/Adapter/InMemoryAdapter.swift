@@ -77,8 +77,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Adds rooms to a socket known by id (remote join); false if the socket is not here.
     @discardableResult
     public func addAll(socketID: String, rooms: Set<String>) -> Bool {
+        let limit = self.namespace?.server.configuration.maxRoomsPerSocket
         let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)]? in
-            guard state.roomsOfSocket[socketID] != nil else { return nil }
+            guard let current = state.roomsOfSocket[socketID] else { return nil }
+            if let limit {
+                // Rooms besides the socket's own, after the join; past the bound nothing is joined.
+                let added = rooms.filter { !current.contains($0) }.count
+                if added > 0, current.count - 1 + added > limit { return [] }
+            }
             Self.addRooms(rooms, toSocket: socketID, in: &state)
             return Self.insert(socketID, into: rooms, in: &state)
         }

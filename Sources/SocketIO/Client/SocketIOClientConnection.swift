@@ -81,6 +81,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         let middlewares = namespace.connectionMiddlewares
         if middlewares.isEmpty {
             self.finishConnect(socket)
+            namespace.connectEnded()
             return
         }
         // The middlewares run as a task with a deadline (connectTimeout): a middleware that never
@@ -101,6 +102,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         }
         self.connecting[name] = (task, deadline)
         promise.futureResult.whenComplete { [self] result in
+            defer { namespace.connectEnded() }
             deadline.cancel()
             self.connecting[name] = nil
             guard !self.closed else { return }

@@ -32,6 +32,10 @@ public final class SocketIONamespace: @unchecked Sendable {
     private let ackIDs = ManagedAtomic<Int>(0)
     /// Acknowledgements this node's sockets are waiting for (each has a deadline).
     let pendingAcks = ManagedAtomic<Int>(0)
+    /// CONNECTs on their way into this namespace (middlewares running).
+    private let connecting = ManagedAtomic<Int>(0)
+    /// A removal check is scheduled (children of dynamic parents only).
+    private let cleanupScheduled = ManagedAtomic<Bool>(false)
 
     init(name: String, server: SocketIOServer, parent: SocketIOParentNamespace? = nil) {
         self.name = name
@@ -77,8 +81,39 @@ public final class SocketIONamespace: @unchecked Sendable {
 
     func remove(_ socket: SocketIOSocket) {
         self.adapter.delAll(socket.id)
-        self.socketsBox.withLockedValue { sockets in
+        let empty = self.socketsBox.withLockedValue { sockets -> Bool in
             if sockets[socket.id] === socket { sockets[socket.id] = nil }
+            return sockets.isEmpty
+        }
+        if empty { self.scheduleCleanup() }
+    }
+
+    // MARK: Cleanup of empty children
+
+    func connectStarted() {
+        self.connecting.wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// A CONNECT that ``connectStarted()`` counted is over (joined, refused, or its client left).
+    func connectEnded() {
+        let left = self.connecting.wrappingDecrementThenLoad(ordering: .relaxed)
+        if left == 0, self.socketsBox.withLockedValue({ $0.isEmpty }) { self.scheduleCleanup() }
+    }
+
+    /// No socket and none connecting.
+    var isUnused: Bool {
+        self.connecting.load(ordering: .relaxed) == 0 && self.socketsBox.withLockedValue { $0.isEmpty }
+    }
+
+    /// For a child of a dynamic parent with ``SocketIOServerConfiguration/cleanupEmptyChildNamespaces``
+    /// set: checks, after that delay, whether the namespace is still unused, and removes it if so.
+    private func scheduleCleanup() {
+        guard let parent = self.parent, let delay = self.server.configuration.cleanupEmptyChildNamespaces else { return }
+        guard self.cleanupScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let server = self.server
+        server.eventLoopGroup.any().scheduleTask(in: delay) { [self] in
+            self.cleanupScheduled.store(false, ordering: .relaxed)
+            server.removeIfUnused(self, parent: parent)
         }
     }
 

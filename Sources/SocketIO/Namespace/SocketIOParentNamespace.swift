@@ -38,4 +38,8 @@ public final class SocketIOParentNamespace: Sendable {
     func adopt(_ child: SocketIONamespace) {
         self.state.withLockedValue { $0.children.append(child) }
     }
+
+    func release(_ child: SocketIONamespace) {
+        self.state.withLockedValue { $0.children.removeAll { $0 === child } }
+    }
 }

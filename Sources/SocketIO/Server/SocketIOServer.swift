@@ -71,12 +71,24 @@ public final class SocketIOServer: @unchecked Sendable {
     /// The namespaces that exist now.
     public var allNamespaces: [SocketIONamespace] { self.namespaces.withLockedValue { Array($0.values) } }
 
+    /// The namespace a CONNECT for `name` joins, counted as connecting (under the namespaces' lock,
+    /// so an empty child is not removed while a socket is on its way in); the caller ends the count
+    /// with ``SocketIONamespace/connectEnded()``.
     func namespace(forConnecting name: String, auth: SocketIOValue) -> SocketIONamespace? {
-        if let existing = self.namespaces.withLockedValue({ $0[name] }) { return existing }
+        let existing = self.namespaces.withLockedValue { namespaces -> SocketIONamespace? in
+            guard let existing = namespaces[name] else { return nil }
+            existing.connectStarted()
+            return existing
+        }
+        if let existing { return existing }
         for parent in self.parents.withLockedValue({ $0 }) where parent.predicate(name, auth) {
             let (namespace, created) = self.namespaces.withLockedValue { namespaces -> (SocketIONamespace, Bool) in
-                if let existing = namespaces[name] { return (existing, false) }
+                if let existing = namespaces[name] {
+                    existing.connectStarted()
+                    return (existing, false)
+                }
                 let child = SocketIONamespace(name: name, server: self, parent: parent)
+                child.connectStarted()
                 namespaces[name] = child
                 return (child, true)
             }
@@ -84,6 +96,20 @@ public final class SocketIOServer: @unchecked Sendable {
             return namespace
         }
         return nil
+    }
+
+    /// Removes `child` (a dynamic parent's) if it still has no socket and none connecting: it leaves
+    /// the server and its parent, and its adapter closes.
+    func removeIfUnused(_ child: SocketIONamespace, parent: SocketIOParentNamespace) {
+        let removed = self.namespaces.withLockedValue { namespaces -> Bool in
+            guard namespaces[child.name] === child, child.isUnused else { return false }
+            namespaces[child.name] = nil
+            return true
+        }
+        guard removed else { return }
+        parent.release(child)
+        child.adapter.close()
+        self.statistics.childNamespacesRemoved.wrappingIncrement(ordering: .relaxed)
     }
 
     // MARK: The main namespace, forwarded

@@ -15,6 +15,14 @@ public struct SocketIOServerConfiguration: Sendable {
     public var decoder: SocketIOPacketDecoder.Configuration
     /// Makes each namespace's adapter; in-memory by default.
     public var adapterFactory: SocketIOAdapterFactory
+    /// A child namespace of a dynamic parent (``SocketIOServer/of(matching:)``) that has had no socket
+    /// for this long is removed, with its adapter (and its Redis subscriptions); a later CONNECT
+    /// creates it again. nil (the default, as the reference's `cleanupEmptyChildNamespaces: false`)
+    /// keeps every child forever.
+    public var cleanupEmptyChildNamespaces: TimeAmount?
+    /// The most rooms a socket may be in besides its own; a `join` past it is refused (each room may
+    /// cost a Redis subscription). nil (the default) sets no bound.
+    public var maxRoomsPerSocket: Int?
 
     /// The defaults, at `/socket.io/`.
     public init(
@@ -22,12 +30,16 @@ public struct SocketIOServerConfiguration: Sendable {
         connectTimeout: TimeAmount = .seconds(45),
         ackTimeout: TimeAmount = .seconds(30),
         decoder: SocketIOPacketDecoder.Configuration = SocketIOPacketDecoder.Configuration(),
-        adapterFactory: @escaping SocketIOAdapterFactory = InMemoryAdapter.factory
+        adapterFactory: @escaping SocketIOAdapterFactory = InMemoryAdapter.factory,
+        cleanupEmptyChildNamespaces: TimeAmount? = nil,
+        maxRoomsPerSocket: Int? = nil
     ) {
         self.engine = engine
         self.connectTimeout = connectTimeout
         self.ackTimeout = ackTimeout
         self.decoder = decoder
         self.adapterFactory = adapterFactory
+        self.cleanupEmptyChildNamespaces = cleanupEmptyChildNamespaces
+        self.maxRoomsPerSocket = maxRoomsPerSocket
     }
 }

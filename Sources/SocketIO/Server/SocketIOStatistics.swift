@@ -10,6 +10,11 @@ public final class SocketIOStatistics: Sendable {
     /// Namespace connections refused (middleware or unknown namespace).
     public let connectErrors = ManagedAtomic<Int>(0)
 
+    /// Joins refused because the socket was already in `maxRoomsPerSocket` rooms.
+    public let roomJoinsRefused = ManagedAtomic<Int>(0)
+    /// Empty child namespaces of dynamic parents removed (`cleanupEmptyChildNamespaces`).
+    public let childNamespacesRemoved = ManagedAtomic<Int>(0)
+
     /// Fresh counters.
     public init() {}
 }

@@ -149,13 +149,25 @@ public final class SocketIOSocket: @unchecked Sendable {
     // MARK: - Rooms and broadcasting
 
     /// Joins rooms. Does nothing once the socket has disconnected (an asynchronous handler that joins
-    /// after an `await` may find it gone).
-    public func join(_ rooms: String...) { self.join(Set(rooms)) }
+    /// after an `await` may find it gone), and joins none of `rooms` when that would put the socket in
+    /// more than ``SocketIOServerConfiguration/maxRoomsPerSocket`` rooms. Returns whether it joined.
+    @discardableResult
+    public func join(_ rooms: String...) -> Bool { self.join(Set(rooms)) }
 
-    /// Joins rooms. Does nothing once the socket has disconnected.
-    public func join(_ rooms: Set<String>) {
-        guard !self.hasLeftNamespace else { return }
+    /// Joins rooms; see ``join(_:)-(String...)``.
+    @discardableResult
+    public func join(_ rooms: Set<String>) -> Bool {
+        guard !self.hasLeftNamespace else { return false }
+        if let limit = self.namespace.server.configuration.maxRoomsPerSocket {
+            let current = self.namespace.adapter.rooms(of: self.id) ?? []
+            let after = current.union(rooms).subtracting([self.id]).count
+            if after > limit, after > current.subtracting([self.id]).count {
+                self.namespace.server.statistics.roomJoinsRefused.wrappingIncrement(ordering: .relaxed)
+                return false
+            }
+        }
         self.namespace.adapter.addAll(self, rooms: rooms)
+        return true
     }
 
     /// Whether the socket has disconnected from its namespace (readable from any thread). An adapter
