@@ -195,7 +195,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster"]),
         .testTarget(name: "SocketIORedisTests", dependencies: ["SocketIORedis", "SocketIO", "MessagePack"]),
         .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),

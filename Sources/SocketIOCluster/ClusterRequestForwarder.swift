@@ -52,6 +52,24 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
     }
 
     public func forward(_ request: EngineHTTPRequest, sessionID: String, on eventLoop: any EventLoop) -> EventLoopFuture<EngineHTTPResponse?> {
+        self.forward(request, sessionID: sessionID, on: eventLoop, until: nil)
+    }
+
+    public func forward(
+        _ request: EngineHTTPRequest,
+        sessionID: String,
+        on eventLoop: any EventLoop,
+        until clientGone: EventLoopFuture<Void>
+    ) -> EventLoopFuture<EngineHTTPResponse?> {
+        self.forward(request, sessionID: sessionID, on: eventLoop, until: Optional(clientGone))
+    }
+
+    private func forward(
+        _ request: EngineHTTPRequest,
+        sessionID: String,
+        on eventLoop: any EventLoop,
+        until clientGone: EventLoopFuture<Void>?
+    ) -> EventLoopFuture<EngineHTTPResponse?> {
         guard let tag = NodeRoutingTag(sessionID: sessionID), self.acquire() else { return eventLoop.makeSucceededFuture(nil) }
         var marked = request
         marked.headers.replaceOrAdd(name: EngineForwarding.markerHeader, value: self.nodeID)
@@ -60,11 +78,12 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
         return eventLoop.makeFutureWithTask { await directory.address(of: tag.value) }
             .flatMap { [self] address -> EventLoopFuture<EngineHTTPResponse?> in
                 guard let address, let (host, port) = Self.split(address) else { return eventLoop.makeSucceededFuture(nil) }
-                return self.relay(request, host: host, port: port, on: eventLoop).map { Optional($0) }
+                return self.relay(request, host: host, port: port, on: eventLoop, until: clientGone).map { Optional($0) }
             }
             .flatMapError { [self] error in
                 self.logger.debug("forwarding failed", metadata: ["sid": "\(sessionID)", "error": "\(error)"])
-                directory.forget(tag.value)
+                // A client that left says nothing about the owner: keep its address.
+                if (error as? ForwardingError) != .cancelled { directory.forget(tag.value) }
                 return eventLoop.makeSucceededFuture(nil)
             }
             .always { [self] _ in self.release() }
@@ -97,7 +116,13 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
 
     // MARK: Relaying one HTTP request
 
-    private func relay(_ request: EngineHTTPRequest, host: String, port: Int, on eventLoop: any EventLoop) -> EventLoopFuture<EngineHTTPResponse> {
+    private func relay(
+        _ request: EngineHTTPRequest,
+        host: String,
+        port: Int,
+        on eventLoop: any EventLoop,
+        until clientGone: EventLoopFuture<Void>?
+    ) -> EventLoopFuture<EngineHTTPResponse> {
         let promise = eventLoop.makePromise(of: EngineHTTPResponse.self)
         let maxBytes = self.maxResponseBytes
         let timeout = self.requestTimeout
@@ -130,6 +155,10 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
                 channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
                 let timer = channel.eventLoop.scheduleTask(in: timeout) {
                     promise.fail(ForwardingError.timeout)
+                    channel.close(promise: nil)
+                }
+                clientGone?.whenComplete { _ in
+                    promise.fail(ForwardingError.cancelled)
                     channel.close(promise: nil)
                 }
                 return promise.futureResult.always { _ in
@@ -175,8 +204,10 @@ public final class ClusterRequestForwarder: EngineRequestForwarder {
 }
 
 /// Why a forward failed.
-enum ForwardingError: Error {
+enum ForwardingError: Error, Equatable {
     case timeout
+    /// The client closed its connection before the owner answered.
+    case cancelled
     case responseTooLarge
     case connectionClosed
 }

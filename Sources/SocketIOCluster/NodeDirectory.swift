@@ -71,10 +71,23 @@ public final class NodeDirectory: Sendable {
         if let cached = self.cache.withLockedValue({ $0[tag] }), cached.until > now { return cached.address }
         let address = try? await self.store.lookup(tag: tag)
         self.cache.withLockedValue { cache in
-            if cache.count > 4096 { cache.removeAll() }
+            if cache[tag] == nil, cache.count >= Self.cacheCapacity { Self.makeRoom(in: &cache, now: now) }
             cache[tag] = (address, now + (address == nil ? .seconds(1) : .seconds(2)))
         }
         return address
+    }
+
+    /// Entries the address cache holds at most.
+    static let cacheCapacity = 4096
+
+    /// Frees one place in a full cache: the expired entries go; if none had, the one closest to
+    /// expiring. Entries leave one by one, so a burst of unknown tags cannot empty the cache of the
+    /// addresses in use.
+    static func makeRoom(in cache: inout [String: (address: String?, until: NIODeadline)], now: NIODeadline) {
+        let before = cache.count
+        cache = cache.filter { $0.value.until > now }
+        guard cache.count == before, let soonest = cache.min(by: { $0.value.until < $1.value.until }) else { return }
+        cache.removeValue(forKey: soonest.key)
     }
 
     /// Forgets a cached address (its node did not answer).

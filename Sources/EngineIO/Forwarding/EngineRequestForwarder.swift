@@ -14,10 +14,31 @@ public protocol EngineRequestForwarder: Sendable {
     /// `request.headers` already carry the marker header.
     func forward(_ request: EngineHTTPRequest, sessionID: String, on eventLoop: any EventLoop) -> EventLoopFuture<EngineHTTPResponse?>
 
+    /// Like ``forward(_:sessionID:on:)``, given up (its connection to the owner closed, its slot
+    /// freed) as soon as `clientGone` completes: the client closed its connection before the answer.
+    func forward(
+        _ request: EngineHTTPRequest,
+        sessionID: String,
+        on eventLoop: any EventLoop,
+        until clientGone: EventLoopFuture<Void>
+    ) -> EventLoopFuture<EngineHTTPResponse?>
+
     /// Opens a connection to the owner of `sessionID` for a WebSocket upgrade and sends it `head` (with
     /// the marker header); nil when no live owner is known or reachable (the client then gets a plain
     /// `400 Bad Request`).
     func openTunnel(for head: HTTPRequestHead, sessionID: String, on eventLoop: any EventLoop) -> EventLoopFuture<(any EngineTunnel)?>
+}
+
+extension EngineRequestForwarder {
+    /// Forwarders that cannot give up early wait for the owner's answer.
+    public func forward(
+        _ request: EngineHTTPRequest,
+        sessionID: String,
+        on eventLoop: any EventLoop,
+        until clientGone: EventLoopFuture<Void>
+    ) -> EventLoopFuture<EngineHTTPResponse?> {
+        self.forward(request, sessionID: sessionID, on: eventLoop)
+    }
 }
 
 /// A raw byte relay to another node, attached to a client connection whose HTTP handlers are gone.

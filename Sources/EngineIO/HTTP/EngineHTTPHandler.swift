@@ -147,6 +147,11 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let session = self.server.registry.session(id: sid) else {
                 if transport == .polling, self.mayForward(sid, head: head) {
                     self.pending = .forward(sid: sid)
+                    if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                        length > self.configuration.maxHTTPBufferSize
+                    {
+                        self.forwardTooLarge()
+                    }
                 } else {
                     self.pending = .error(.unknownSessionID, message: nil, refusedUpgrade: isUpgrade)
                 }
@@ -183,6 +188,15 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// A POST for another node's session with a body over maxHTTPBufferSize: answered `413` and the
+    /// connection closed here, as the owner would answer it, instead of relaying a truncated body.
+    private func forwardTooLarge() {
+        self.server.statistics.payloadTooLarge.wrappingIncrement(ordering: .relaxed)
+        self.pending = .discard
+        self.body.clear()
+        self.write(status: .payloadTooLarge, headers: HTTPHeaders(), body: ByteBuffer(), closeConnection: true, cors: true)
+    }
+
     private func postTooLarge(session: EngineSession, exchange: EngineHTTPExchange) {
         self.server.statistics.payloadTooLarge.wrappingIncrement(ordering: .relaxed)
         self.pending = .discard
@@ -198,7 +212,13 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 self.body.writeBuffer(&chunk)
             }
-        case .fallback, .forward:
+        case .forward:
+            if self.body.readableBytes + chunk.readableBytes > self.configuration.maxHTTPBufferSize {
+                self.forwardTooLarge()
+            } else {
+                self.body.writeBuffer(&chunk)
+            }
+        case .fallback:
             if self.body.readableBytes + chunk.readableBytes <= self.configuration.maxHTTPBufferSize {
                 self.body.writeBuffer(&chunk)
             }
@@ -274,7 +294,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.forwardInFlight = true
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let statistics = self.server.statistics
-        forwarder.forward(request, sessionID: sid, on: context.eventLoop).whenComplete { result in
+        forwarder.forward(request, sessionID: sid, on: context.eventLoop, until: context.channel.closeFuture).whenComplete { result in
             let handler = bound.value
             guard handler.forwardInFlight else { return }
             handler.forwardInFlight = false
