@@ -21,7 +21,11 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// own-id (private) room; cluster adapters subscribe to per-room channels with it.
     private let roomObserver: RoomObserver?
 
-    /// Receives created and deleted rooms: `(room, isPrivate)` pairs.
+    /// Receives created and deleted rooms: `(room, isPrivate)` pairs. It is called under the adapter's
+    /// lock, so the changes of one room reach it in the order they happened, whatever event loops the
+    /// joins and leaves ran on (a join and a last leave racing could otherwise arrive as subscribe then
+    /// unsubscribe, leaving a room with members unsubscribed). It must be quick, must not block and
+    /// must not call back into the adapter: hand the changes on (e.g. to an `AsyncStream`).
     public typealias RoomObserver = @Sendable (_ created: [(room: String, isPrivate: Bool)], _ deleted: [(room: String, isPrivate: Bool)]) -> Void
 
     /// An adapter for `namespace`.
@@ -41,14 +45,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Membership
 
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
-        let created = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
+        self.state.withLockedValue { state in
             // A socket that left (its delAll ran or is about to, under this lock) stays out.
-            guard !socket.hasLeftNamespace else { return [] }
+            guard !socket.hasLeftNamespace else { return }
             state.sockets[socket.id] = socket
             Self.addRooms(rooms, toSocket: socket.id, in: &state)
-            return Self.insert(socket.id, into: rooms, in: &state)
+            let created = Self.insert(socket.id, into: rooms, in: &state)
+            if !created.isEmpty { self.roomObserver?(created, []) }
         }
-        if !created.isEmpty { self.roomObserver?(created, []) }
     }
 
     /// Adds a member to rooms; returns the rooms that did not exist before.
@@ -86,29 +90,29 @@ public final class InMemoryAdapter: SocketIOAdapter {
                 if added > 0, current.count - 1 + added > limit { return [] }
             }
             Self.addRooms(rooms, toSocket: socketID, in: &state)
-            return Self.insert(socketID, into: rooms, in: &state)
+            let created = Self.insert(socketID, into: rooms, in: &state)
+            if !created.isEmpty { self.roomObserver?(created, []) }
+            return created
         }
-        if let created, !created.isEmpty { self.roomObserver?(created, []) }
         return created != nil
     }
 
     public func del(_ socketID: String, room: String) {
-        let deleted = self.state.withLockedValue { state -> (room: String, isPrivate: Bool)? in
+        self.state.withLockedValue { state in
             state.roomsOfSocket[socketID]?.remove(room)
-            guard Self.removeMember(socketID, from: room, in: &state) else { return nil }
-            return (room, room == socketID || state.roomsOfSocket[room] != nil)
+            guard Self.removeMember(socketID, from: room, in: &state) else { return }
+            self.roomObserver?([], [(room, room == socketID || state.roomsOfSocket[room] != nil)])
         }
-        if let deleted { self.roomObserver?([], [deleted]) }
     }
 
     public func delAll(_ socketID: String) {
-        let deleted = self.state.withLockedValue { state -> [(room: String, isPrivate: Bool)] in
-            guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return [] }
+        self.state.withLockedValue { state in
+            guard let rooms = state.roomsOfSocket.removeValue(forKey: socketID) else { return }
             state.sockets[socketID] = nil
-            return rooms.filter { Self.removeMember(socketID, from: $0, in: &state) }
-                .map { ($0, $0 == socketID || state.roomsOfSocket[$0] != nil) }
+            let deleted = rooms.filter { Self.removeMember(socketID, from: $0, in: &state) }
+                .map { (room: $0, isPrivate: $0 == socketID || state.roomsOfSocket[$0] != nil) }
+            if !deleted.isEmpty { self.roomObserver?([], deleted) }
         }
-        if !deleted.isEmpty { self.roomObserver?([], deleted) }
     }
 
     /// Removes a member; true when the room is now empty and gone.
