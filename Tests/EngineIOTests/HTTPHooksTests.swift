@@ -132,4 +132,43 @@ final class HTTPHooksTests: XCTestCase {
         XCTAssertEqual(response.text, "POST /api/items a=1 2 body=xyz")
         await self.shutdown(channel)
     }
+
+    func testAnAllowRequestThatDoesNotDecideIsRefusedAtItsDeadline() async throws {
+        var configuration = EngineServerConfiguration(compressionThreshold: nil, allowRequest: { _ in
+            try? await Task.sleep(for: .seconds(3600))
+            return .allow
+        })
+        configuration.httpLimits.allowRequestTimeout = .seconds(10)
+        let server = EngineServer(configuration: configuration) { _ in }
+        let channel = try await self.makeChannel(server)
+        await self.send("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n", to: channel)
+        await channel.testingEventLoop.advanceTime(by: .seconds(10))
+        let response = try await self.response(from: channel)
+        XCTAssertEqual(response.status, 403)
+        XCTAssertEqual(response.text, #"{"code":4,"message":"allowRequest did not decide in time"}"#)
+        XCTAssertEqual(server.sessionCount, 0)
+        XCTAssertEqual(server.statistics.allowRequestTimeouts.load(ordering: .relaxed), 1)
+        await self.shutdown(channel)
+    }
+
+    func testAFallbackThatDoesNotAnswerGets503AtItsDeadline() async throws {
+        var configuration = EngineServerConfiguration(compressionThreshold: nil)
+        configuration.httpLimits.fallbackTimeout = .seconds(30)
+        let server = EngineServer(
+            configuration: configuration,
+            fallback: { _ in
+                try? await Task.sleep(for: .seconds(3600))
+                return EngineHTTPResponse(body: "too late")
+            },
+            onConnection: { _ in }
+        )
+        let channel = try await self.makeChannel(server)
+        await self.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", to: channel)
+        await channel.testingEventLoop.advanceTime(by: .seconds(30))
+        let response = try await self.response(from: channel)
+        XCTAssertEqual(response.status, 503)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertEqual(server.statistics.fallbackTimeouts.load(ordering: .relaxed), 1)
+        await self.shutdown(channel)
+    }
 }
