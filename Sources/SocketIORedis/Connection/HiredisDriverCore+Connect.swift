@@ -78,7 +78,10 @@ extension HiredisDriverCore {
         }
         // PING proves the connection usable (NOAUTH shows here when a password is needed but missing).
         steps.append(.ping)
-        let subscriptions = handler.role == .subscriber ? self.subscriptions.all : []
+        // The watched channels' subscriptions go last: Redis runs a connection's commands in order, so
+        // once another node counts this one on a watched channel, every other subscription is in place.
+        let peers = self.peers
+        let subscriptions = handler.role == .subscriber ? self.subscriptions.all.sorted { !peers.isWatched($0.key) && peers.isWatched($1.key) } : []
         let countdown = Countdown(steps.count + subscriptions.count) { [weak self] in
             self?.handshakeFinished(link)
         }
@@ -137,6 +140,7 @@ extension HiredisDriverCore {
             guard let self, let link, self.link === link, self.machine.isConnected else { return }
             link.timer?.cancel()
             self.scheduleHealthCheck(link)
+            if !link.holdingPublishes { self.refreshPeerCounts(link) }
         }
         for handler in [link.command, link.subscriber] {
             handler.send(.ping) { result in

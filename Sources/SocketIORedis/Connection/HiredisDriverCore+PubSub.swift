@@ -8,14 +8,22 @@ extension HiredisDriverCore {
         let publish = RedisQueuedPublish(payload: payload, channel: channel, sharded: sharded)
         switch self.machine.state {
         case .connected:
-            guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes else {
+            if let link = self.link, link.holdingPublishes {
+                if !self.queue.append(publish) {
+                    self.drop(publish, reason: "outgoing queue full while waiting for the other nodes to subscribe again")
+                }
+                return
+            }
+            guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes,
+                publish.size <= self.configuration.maxQueuedPublishBytes - self.unacknowledgedBytes
+            else {
                 self.drop(publish, reason: "too many unacknowledged publishes")
                 return
             }
             self.write(publish, on: command, flush: true)
         case .idle, .connecting, .waiting:
             if !self.queue.append(publish) {
-                self.drop(publish, reason: "outgoing queue full while disconnected")
+                self.drop(publish, reason: "outgoing queue full (count or bytes) while disconnected")
             }
         case .closing, .closed:
             self.drop(publish, reason: "driver closed")
@@ -26,8 +34,11 @@ extension HiredisDriverCore {
     /// end of the drain.
     func write(_ publish: RedisQueuedPublish, on command: RedisConnectionHandler, flush: Bool) {
         self.statistics.published.wrappingIncrement(ordering: .relaxed)
+        let size = publish.size
+        self.unacknowledgedBytes += size
         command.send(.publish(publish.payload, to: publish.channel, sharded: publish.sharded), flush: flush) { [weak self] result in
             guard let self else { return }
+            self.unacknowledgedBytes -= size
             if case .success(.error(let message)) = result {
                 self.logger.warning(
                     "Redis refused a publish",
@@ -47,6 +58,22 @@ extension HiredisDriverCore {
                 metadata: ["redis.reason": "\(reason)", "redis.channel": "\(publish.channel)", "redis.droppedTotal": "\(dropped)"]
             )
         }
+    }
+
+    // MARK: Peer watch
+
+    /// Starts watching `channel`'s subscriber count (see ``RedisPeerWatch``); counts it at once when
+    /// connected.
+    func watchPeers(_ channel: RedisPeerWatch.Channel) {
+        self.peers.watch(channel)
+        if let link = self.link, self.machine.isConnected, !link.holdingPublishes {
+            self.refreshPeerCounts(link)
+        }
+    }
+
+    /// Stops one watch of `channel`.
+    func unwatchPeers(_ channel: RedisPeerWatch.Channel) {
+        self.peers.unwatch(channel)
     }
 
     // MARK: Subscribe
