@@ -121,6 +121,39 @@ final class RedisOutageTests: XCTestCase {
         try await waitUntil("delivered without the node that left", timeout: .seconds(5)) { inbox.messages.count == 1 }
     }
 
+    /// SIGSTOP: the sockets stay open and writes succeed, but nothing is answered. Publishes issued once
+    /// the oldest reply is overdue by `stallThreshold` wait in the queue instead of going into the
+    /// frozen connection (which is dropped at the health-check deadline, taking them with it), and are
+    /// delivered after the reconnect.
+    func testPublishesDuringAStallQueueInsteadOfEnteringTheFrozenConnection() async throws {
+        let server = try RedisTestServer()
+        var configuration = Self.fast()
+        configuration.healthCheckTimeout = .milliseconds(800)
+        configuration.stallThreshold = .milliseconds(100)
+        let publisher = self.makeDriver(try server.url(), configuration)
+        let subscriber = self.makeDriver(try server.url())
+        try await waitUntil("both connected") { publisher.state == .connected && subscriber.state == .connected }
+        try await publisher.subscribe("nodes", kind: .channel, timeout: .seconds(2)) { _ in }
+        try await subscriber.subscribe("nodes", kind: .channel, timeout: .seconds(2)) { _ in }
+        let inbox = MessageInbox()
+        try await subscriber.subscribe("c", kind: .channel, timeout: .seconds(2), handler: inbox.handler)
+        publisher.watchPeers(on: "nodes", sharded: false)
+        try await Task.sleep(for: .milliseconds(400))
+
+        server.pause()
+        publisher.publish(ByteBuffer(string: "written before the stall showed"), to: "c", sharded: false)
+        try await Task.sleep(for: .milliseconds(300))
+        for index in 0..<3 {
+            publisher.publish(ByteBuffer(string: "queued \(index)"), to: "c", sharded: false)
+        }
+        try await waitUntil("the frozen link dropped", timeout: .seconds(5)) { publisher.state == .reconnecting }
+        server.resume()
+        try await waitUntil("the queued publishes delivered", timeout: .seconds(8)) {
+            inbox.messages.map { String(buffer: $0.payload) }.suffix(3) == ["queued 0", "queued 1", "queued 2"]
+        }
+        XCTAssertEqual(publisher.statistics.dropped.load(ordering: .relaxed), 0)
+    }
+
     // MARK: Bounds
 
     /// Publishes beyond the byte bound are dropped and counted, even below the count bound.

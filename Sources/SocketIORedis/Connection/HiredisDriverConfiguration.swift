@@ -17,6 +17,10 @@ public struct HiredisDriverConfiguration: Sendable, Hashable {
     /// Byte bound (payloads and channel names) of the same publishes; whichever bound is reached first
     /// drops the publish (counted in `statistics.dropped`).
     public var maxQueuedPublishBytes: Int
+    /// How long the oldest command may wait for its reply before Redis counts as stalled: new
+    /// publishes then queue instead of going to a connection that may never answer (a frozen Redis
+    /// keeps its sockets open), and are sent once replies flow again or after the reconnect.
+    public var stallThreshold: TimeAmount
     /// After a reconnect, how long queued publishes may wait for the other nodes to subscribe again
     /// (see ``RedisPubSubDriver/watchPeers(on:sharded:)``) before they are sent anyway.
     public var resubscribeWait: TimeAmount
@@ -30,7 +34,8 @@ public struct HiredisDriverConfiguration: Sendable, Hashable {
         healthCheckTimeout: TimeAmount = .seconds(2),
         maxQueuedPublishes: Int = 10_000,
         maxQueuedPublishBytes: Int = 16 * 1024 * 1024,
-        resubscribeWait: TimeAmount = .seconds(2)
+        resubscribeWait: TimeAmount = .seconds(2),
+        stallThreshold: TimeAmount = .milliseconds(300)
     ) {
         // Out-of-range values are replaced rather than trapped on: a duration that is not positive takes
         // its default, a negative queue bound becomes 0 (publish nothing while disconnected).
@@ -41,6 +46,7 @@ public struct HiredisDriverConfiguration: Sendable, Hashable {
         self.maxQueuedPublishes = max(0, maxQueuedPublishes)
         self.maxQueuedPublishBytes = max(0, maxQueuedPublishBytes)
         self.resubscribeWait = resubscribeWait > .zero ? resubscribeWait : .seconds(2)
+        self.stallThreshold = stallThreshold > .zero ? stallThreshold : .milliseconds(300)
     }
 }
 

@@ -36,6 +36,11 @@ extension HiredisDriverCore {
                 handler.onPush = { [weak self] push in
                     self?.handlePush(push)
                 }
+            } else {
+                handler.onReplied = { [weak self, weak link] in
+                    guard let self, let link else { return }
+                    self.replyArrived(on: link)
+                }
             }
             let boundHandler = NIOLoopBound(handler, eventLoop: self.eventLoop)
             ClientBootstrap(group: self.eventLoop)

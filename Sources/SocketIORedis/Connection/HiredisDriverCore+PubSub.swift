@@ -8,11 +8,18 @@ extension HiredisDriverCore {
         let publish = RedisQueuedPublish(payload: payload, channel: channel, sharded: sharded)
         switch self.machine.state {
         case .connected:
-            if let link = self.link, link.holdingPublishes {
-                if !self.queue.append(publish) {
-                    self.drop(publish, reason: "outgoing queue full while waiting for the other nodes to subscribe again")
+            if let link = self.link {
+                // Held after a reconnect, or Redis is slow to answer: the publish queues (behind any
+                // held ones, so order holds) instead of joining commands that may never be answered.
+                if !link.holdingPublishes && self.queue.count > 0 && !self.isStalled(link) {
+                    self.flushQueue(link)
                 }
-                return
+                if link.holdingPublishes || self.queue.count > 0 || self.isStalled(link) {
+                    if !self.queue.append(publish) {
+                        self.drop(publish, reason: "outgoing queue full while Redis is stalled or the other nodes resubscribe")
+                    }
+                    return
+                }
             }
             guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes,
                 publish.size <= self.configuration.maxQueuedPublishBytes - self.unacknowledgedBytes
@@ -28,6 +35,28 @@ extension HiredisDriverCore {
         case .closing, .closed:
             self.drop(publish, reason: "driver closed")
         }
+    }
+
+    /// Whether the oldest command on `link`'s command connection waits longer than `stallThreshold`.
+    func isStalled(_ link: HiredisDriverLink) -> Bool {
+        guard let since = link.command.oldestPendingSince else { return false }
+        return NIODeadline.now() - since > self.configuration.stallThreshold
+    }
+
+    /// Sends the publishes queued during a stall once replies flow again (called after every reply on
+    /// the command connection).
+    func replyArrived(on link: HiredisDriverLink) {
+        guard self.link === link, self.machine.isConnected, !link.holdingPublishes, self.queue.count > 0, !self.isStalled(link) else { return }
+        self.flushQueue(link)
+    }
+
+    /// Writes every queued publish on `link`, in order.
+    func flushQueue(_ link: HiredisDriverLink) {
+        let queued = self.queue.removeAll()
+        for publish in queued {
+            self.write(publish, on: link.command, flush: false)
+        }
+        link.command.flush()
     }
 
     /// Writes a publish; its acknowledgement is checked for an error reply and, while closing, for the

@@ -121,6 +121,11 @@ final class HiredisDriverCore {
         case .drain:
             self.link?.timer?.cancel()
             self.link?.timer = nil
+            if let link = self.link, self.queue.count > 0 {
+                // Closing: whatever waits (held for the other nodes, or behind a stall) goes now.
+                link.holdingPublishes = false
+                self.flushQueue(link)
+            }
             if (self.link?.command.pendingReplyCount ?? 0) == 0 {
                 self.perform(self.machine.drained())
             }
@@ -181,13 +186,10 @@ final class HiredisDriverCore {
     /// Sends every queued publish on `link`, in order, and records the peer counts seen from now on.
     private func releaseQueue(_ link: HiredisDriverLink, heldFor: TimeAmount?) {
         link.holdingPublishes = false
-        let queued = self.queue.removeAll()
-        for publish in queued {
-            self.write(publish, on: link.command, flush: false)
-        }
-        link.command.flush()
-        if !queued.isEmpty || heldFor != nil {
-            var metadata: Logger.Metadata = ["redis.flushedPublishes": "\(queued.count)"]
+        let count = self.queue.count
+        self.flushQueue(link)
+        if count > 0 || heldFor != nil {
+            var metadata: Logger.Metadata = ["redis.flushedPublishes": "\(count)"]
             if let heldFor { metadata["redis.heldMs"] = "\(heldFor.nanoseconds / 1_000_000)" }
             self.logger.info("Redis: queued publishes sent", metadata: metadata)
         }
