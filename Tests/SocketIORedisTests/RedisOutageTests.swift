@@ -262,7 +262,8 @@ final class RedisOutageTests: XCTestCase {
         }
     }
 
-    /// A request waiting for another node's answer when Redis stops answering fails with
+    /// A request (or a broadcast's acks) waiting for another node's answer when Redis stops answering
+    /// fails with
     /// `redisUnavailable` as soon as the driver drops the link, not after the 30-s request timeout.
     func testRequestsInFlightFailWhenTheLinkDrops() async throws {
         for mode in self.modes() {
@@ -281,10 +282,13 @@ final class RedisOutageTests: XCTestCase {
             let io = nodes[0]
             let fetched = Task { try await io.fetchSockets() }
             let emitted = Task { try await io.sockets.serverSideEmitWithAck("ping", timeout: .seconds(30)) }
+            // The silent node never reports its client count, so the broadcast's acks wait too.
+            let acked = Task { try await io.sockets.all.timeout(.seconds(30)).emitWithAck("ask") }
             try await Task.sleep(for: .milliseconds(200))
             server.pause()  // SIGSTOP: only the health check can notice
             await self.expectUnavailable("fetchSockets in flight \(mode)") { try await fetched.value }
             await self.expectUnavailable("serverSideEmitWithAck in flight \(mode)") { try await emitted.value }
+            await self.expectUnavailable("broadcast acks in flight \(mode)") { try await acked.value }
             server.resume()
             for node in nodes { node.close() }
             server.kill()

@@ -85,8 +85,12 @@ extension HiredisDriverCore {
         steps.append(.ping)
         // The watched channels' subscriptions go last: Redis runs a connection's commands in order, so
         // once another node counts this one on a watched channel, every other subscription is in place.
-        let peers = self.peers
-        let subscriptions = handler.role == .subscriber ? self.subscriptions.all.sorted { !peers.isWatched($0.key) && peers.isWatched($1.key) } : []
+        var subscriptions: [(key: RedisSubscriptionKey, token: UInt64)] = []
+        if handler.role == .subscriber {
+            let watched = self.peers.watchedKeys
+            let all = self.subscriptions.all
+            subscriptions = all.filter { !watched.contains($0.key) } + all.filter { watched.contains($0.key) }
+        }
         let countdown = Countdown(steps.count + subscriptions.count) { [weak self] in
             self?.handshakeFinished(link)
         }

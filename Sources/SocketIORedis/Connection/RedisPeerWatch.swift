@@ -42,11 +42,9 @@ struct RedisPeerWatch: Sendable {
     /// The channels to count.
     var channels: [Channel] { Array(self.lastCounts.keys) }
 
-    /// Whether `key` is the subscription of a watched channel (those are re-subscribed last, so a
-    /// node is counted only once its other subscriptions are in place).
-    func isWatched(_ key: RedisSubscriptionKey) -> Bool {
-        self.lastCounts.keys.contains { $0.subscriptionKey == key }
-    }
+    /// The subscriptions of the watched channels (re-subscribed last, so a node is counted only once
+    /// its other subscriptions are in place).
+    var watchedKeys: Set<RedisSubscriptionKey> { Set(self.lastCounts.keys.map(\.subscriptionKey)) }
 
     /// Records counts taken while connected; counts for channels no longer watched are ignored.
     /// A negative count (never sent by Redis, refused by the driver anyway) is read as 0.
