@@ -62,4 +62,16 @@ struct RedisPeerWatchTests {
         let held = empty.append(publish("x"))
         #expect(!held, "a negative bound holds nothing")
     }
+
+    @Test func subscriberCountRepliesAreReadOnlyInTheirExactShape() {
+        let name = { (text: String) in RESPValue.bulkString(ByteBuffer(string: text)) }
+        #expect(HiredisDriverCore.subscriberCounts(.array([name("a"), .integer(2), name("b"), .integer(0)])) == ["a": 2, "b": 0])
+        #expect(HiredisDriverCore.subscriberCounts(.array([])) == [:])
+        #expect(HiredisDriverCore.subscriberCounts(.array([name("a")])) == nil, "odd length")
+        #expect(HiredisDriverCore.subscriberCounts(.array([name("a"), .integer(-1)])) == nil, "negative count")
+        #expect(HiredisDriverCore.subscriberCounts(.array([.integer(1), .integer(1)])) == nil, "a number for a name")
+        #expect(HiredisDriverCore.subscriberCounts(.array([name("a"), name("1")])) == nil, "a string for a count")
+        #expect(HiredisDriverCore.subscriberCounts(.error("ERR")) == nil)
+        #expect(HiredisDriverCore.subscriberCounts(.array(nil)) == nil)
+    }
 }

@@ -196,25 +196,47 @@ final class HiredisDriverCore {
         self.refreshPeerCounts(link)
     }
 
-    /// Counts the watched channels' subscribers (one `PUBSUB NUMSUB`/`SHARDNUMSUB` each) and calls
-    /// `body` with the counts that came back (a failed count is missing).
+    /// Counts the watched channels' subscribers (one `PUBSUB NUMSUB` for the channels and one
+    /// `PUBSUB SHARDNUMSUB` for the shard channels) and calls `body` with the counts that came back (a
+    /// channel whose count failed or was malformed is missing).
     func countPeers(on link: HiredisDriverLink, _ body: @escaping ([RedisPeerWatch.Channel: Int]) -> Void) {
-        let channels = self.peers.channels
+        let groups = Dictionary(grouping: self.peers.channels, by: \.sharded)
         var counts: [RedisPeerWatch.Channel: Int] = [:]
-        var remaining = channels.count
+        var remaining = groups.count
         guard remaining > 0 else {
             body(counts)
             return
         }
-        for channel in channels {
-            let promise = self.eventLoop.makePromise(of: Int.self)
-            self.subscriberCount(of: channel.name, sharded: channel.sharded, timeout: self.configuration.healthCheckTimeout, promise: promise)
-            promise.futureResult.assumeIsolated().whenComplete { result in
-                if case .success(let count) = result { counts[channel] = count }
+        for (sharded, channels) in groups {
+            let names = Set(channels.map(\.name))
+            let reply = self.eventLoop.makePromise(of: RESPValue.self)
+            self.send(.subscriberCounts(of: channels.map(\.name), sharded: sharded), timeout: self.configuration.healthCheckTimeout, promise: reply)
+            reply.futureResult.assumeIsolated().whenComplete { result in
+                if case .success(let value) = result, let parsed = Self.subscriberCounts(value) {
+                    for (name, count) in parsed where names.contains(name) {
+                        counts[RedisPeerWatch.Channel(name: name, sharded: sharded)] = count
+                    }
+                }
                 remaining -= 1
                 if remaining == 0 { body(counts) }
             }
         }
+    }
+
+    /// The reply of `PUBSUB NUMSUB`/`SHARDNUMSUB`: `[channel, count, channel, count, …]`. Nil for any
+    /// other shape, or a count Redis could never send (negative, beyond `Int`).
+    static func subscriberCounts(_ reply: RESPValue) -> [String: Int]? {
+        guard let elements = reply.elements, elements.count % 2 == 0 else { return nil }
+        var counts: [String: Int] = [:]
+        var index = 0
+        while index < elements.count {
+            guard let name = elements[index].string, let count = elements[index + 1].integer.flatMap({ Int(exactly: $0) }), count >= 0 else {
+                return nil
+            }
+            counts[name] = count
+            index += 2
+        }
+        return counts
     }
 
     /// Remembers how many nodes each watched channel has now (after a release and every health check).
