@@ -7,11 +7,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
 
-.PHONY: help deps run build release test test-deps unit-test e2e-test fuzz bench bench-floor cluster cluster-stop cluster-status cluster-test docker-test clean
+.PHONY: help deps run build release test test-deps unit-test e2e-test fault-test fuzz bench bench-floor cluster cluster-stop cluster-status cluster-test docker-test clean
 
 help:
 	@echo "make run            build and start a single node on $(HOST):$(PORT) (in-memory adapter)"
 	@echo "make test           install test dependencies, build, run unit and end-to-end tests"
+	@echo "make fault-test     Redis outage tests with 20-s outages (FAULT_FULL=1); make test runs 5-s/10-s ones"
 	@echo "make fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) each; figures and findings"
 	@echo "make bench          release build + benchmark suite (a few minutes), writes docs/benchmarks.md"
 	@echo "make bench-floor    the same traffic as echo and cluster-fanout in plain C, no protocol: this machine's floor"
@@ -41,6 +42,9 @@ e2e-test: build test-deps
 	$(VENV)/bin/python -m pytest Tests/e2e -q
 
 test: test-deps unit-test e2e-test
+
+fault-test: build test-deps
+	FAULT_FULL=1 $(VENV)/bin/python -m pytest Tests/e2e -q -s -k test_fault_
 
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh

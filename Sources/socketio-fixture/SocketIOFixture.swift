@@ -221,16 +221,20 @@ enum FixtureHandlers {
                 }
             }
         }
-        // ["fetch-sockets", room?] → ack [{id, rooms, data}]
+        // ["fetch-sockets", room?] → ack [{id, rooms, data}], or {error} when fetchSockets threw
         socket.on("fetch-sockets") { event in
             guard let ack = event.ack else { return }
             let room = event[0]?.stringValue
             Task {
                 let target = room.map { namespace.in($0) } ?? namespace.all
-                let sockets = (try? await target.fetchSockets()) ?? []
-                ack(.array(sockets.sorted { $0.id < $1.id }.map { remote in
-                    ["id": .string(remote.id), "rooms": .array(remote.rooms.sorted().map(SocketIOValue.string)), "data": remote.data]
-                }))
+                do {
+                    let sockets = try await target.fetchSockets()
+                    ack(.array(sockets.sorted { $0.id < $1.id }.map { remote in
+                        ["id": .string(remote.id), "rooms": .array(remote.rooms.sorted().map(SocketIOValue.string)), "data": remote.data]
+                    }))
+                } catch {
+                    ack(["error": .string("\(error)")])
+                }
             }
         }
         // ["sockets-join", room, newRoom], ["sockets-leave", room, oldRoom]
@@ -284,8 +288,12 @@ enum FixtureHandlers {
         socket.on("all-rooms") { event in
             guard let ack = event.ack else { return }
             Task {
-                let rooms = (try? await namespace.adapter.allRooms()) ?? []
-                ack(.array(rooms.sorted().map(SocketIOValue.string)))
+                do {
+                    let rooms = try await namespace.adapter.allRooms()
+                    ack(.array(rooms.sorted().map(SocketIOValue.string)))
+                } catch {
+                    ack(["error": .string("\(error)")])
+                }
             }
         }
     }

@@ -5,7 +5,8 @@ import SocketIOProtocol
 /// and also publishes to the other nodes.
 ///
 /// Membership calls happen on any event loop and must not block. Calls that need other nodes'
-/// answers are `async`.
+/// answers are `async` and, in a cluster, throw ``SocketIOClusterError`` when the broker is
+/// unreachable.
 public protocol SocketIOAdapter: AnyObject, Sendable {
     /// Adds a local socket to rooms.
     func addAll(_ socket: SocketIOSocket, rooms: Set<String>)
@@ -40,8 +41,9 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue]
     /// The names of every room with members, on every node.
     func allRooms() async throws -> Set<String>
-    /// The number of nodes serving this namespace.
-    func serverCount() async -> Int
+    /// The number of nodes serving this namespace. A cluster adapter throws
+    /// ``SocketIOClusterError/redisUnavailable`` when its broker cannot say.
+    func serverCount() async throws -> Int
     /// Stops the adapter (unsubscribes, fails pending requests).
     func close()
 }

@@ -20,7 +20,7 @@ public final class SocketIOAckCollector: SocketIOAckSink {
         var pendingNodeReports = 0
         var expectedResponses = 0
         var responses: [SocketIOValue] = []
-        var result: Result<[SocketIOValue], SocketIOError>?
+        var result: Result<[SocketIOValue], any Error>?
         var promise: EventLoopPromise<[SocketIOValue]>?
         var timer: Scheduled<Void>?
     }
@@ -68,23 +68,37 @@ public final class SocketIOAckCollector: SocketIOAckSink {
     }
 
     /// The answers, once every expected one arrived; throws ``SocketIOError/ackTimeout(partial:)``
-    /// after `timeout`.
+    /// after `timeout`, or the error given to ``fail(_:)``.
     public func wait(timeout: TimeAmount, on loop: any EventLoop) async throws -> [SocketIOValue] {
         let promise = loop.makePromise(of: [SocketIOValue].self)
-        let finished: Result<[SocketIOValue], SocketIOError>? = self.state.withLockedValue { state in
+        let finished: Result<[SocketIOValue], any Error>? = self.state.withLockedValue { state in
             if let result = state.result { return result }
             state.promise = promise
             state.timer = loop.scheduleTask(in: timeout) { [self] in self.timeOut() }
             return nil
         }
-        if let finished { promise.completeWith(finished.mapError { $0 as any Error }) }
+        if let finished { promise.completeWith(finished) }
         return try await promise.futureResult.get()
+    }
+
+    /// Ends the wait with `error` at once (a cluster adapter that lost its broker: the other nodes'
+    /// answers cannot arrive). Nothing happens when the collector is already done.
+    public func fail(_ error: any Error) {
+        let promise = self.state.withLockedValue { state -> EventLoopPromise<[SocketIOValue]>? in
+            guard state.result == nil else { return nil }
+            state.result = .failure(error)
+            state.timer?.cancel()
+            state.timer = nil
+            defer { state.promise = nil }
+            return state.promise
+        }
+        promise?.fail(error)
     }
 
     private func timeOut() {
         let promise = self.state.withLockedValue { state -> EventLoopPromise<[SocketIOValue]>? in
             guard state.result == nil else { return nil }
-            state.result = .failure(.ackTimeout(partial: state.responses))
+            state.result = .failure(SocketIOError.ackTimeout(partial: state.responses))
             defer { state.promise = nil }
             return state.promise
         }

@@ -83,7 +83,8 @@ public struct SocketIOBroadcastOperator: Sendable {
 
     /// Emits an event that every selected client acknowledges; returns one answer per client (its first
     /// acknowledgement argument). Throws ``SocketIOError/ackTimeout(partial:)`` with the answers that
-    /// arrived when some are missing after the timeout.
+    /// arrived when some are missing after the timeout; in a cluster whose broker is unreachable,
+    /// ``SocketIOClusterError/redisUnavailable`` (local clients still get the event).
     public func emitWithAck(_ event: String, _ arguments: SocketIOValue...) async throws -> [SocketIOValue] {
         try await self.emitWithAck(event, arguments: arguments)
     }
@@ -100,7 +101,9 @@ public struct SocketIOBroadcastOperator: Sendable {
         return try await collector.wait(timeout: timeout, on: self.namespace.server.eventLoopGroup.any())
     }
 
-    /// Snapshots of the selected sockets on every node.
+    /// Snapshots of the selected sockets on every node. In a cluster, throws
+    /// ``SocketIOClusterError/redisUnavailable`` while the broker is unreachable (never this node's
+    /// sockets alone) and ``SocketIOError/requestTimeout`` when a node does not answer in time.
     public func fetchSockets() async throws -> [SocketIORemoteSocket] {
         try await self.namespace.adapter.fetchSockets(self.options)
     }

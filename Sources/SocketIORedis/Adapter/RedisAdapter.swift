@@ -17,7 +17,12 @@ import SocketIOProtocol
 ///   number of nodes is the subscriber count of the request channel (`PUBSUB NUMSUB`); answers come back
 ///   on `P-response#N#` (shared) and are matched by request id in ``RedisRequestTable``.
 /// - Join/leave/disconnect are applied locally at once and published; this node ignores its own echo.
-public final class RedisAdapter: LocalMembershipForwarding {
+///
+/// While Redis is unreachable, local delivery goes on and publishes queue in the driver (bounded, sent
+/// once the other nodes have subscribed again); fetchSockets, allRooms, serverSideEmitWithAck,
+/// serverCount and broadcasts with acks throw ``SocketIOClusterError/redisUnavailable`` at once, and
+/// those waiting for answers when the link drops fail with it too.
+public final class RedisAdapter: LocalMembershipForwarding, RedisAdapterLinkWatching {
     /// This node's id in the classic protocol (6 characters of `[A-Za-z0-9]`).
     public let uid: String
     /// The local membership and delivery.
@@ -35,6 +40,9 @@ public final class RedisAdapter: LocalMembershipForwarding {
     let ackRequests = NIOLockedValueBox<[String: SocketIOAckCollector]>([:])
     let eventLoop: any EventLoop
     private let subscribed: EventLoopPromise<Void>
+    private let linkObserver = NIOLockedValueBox<Int?>(nil)
+
+    var nodeCountChannel: (name: String, sharded: Bool) { (self.requestChannel, false) }
 
     /// An adapter for `namespace` over `driver`; it subscribes at once (see ``waitUntilSubscribed()``).
     public init(namespace: SocketIONamespace, driver: any RedisPubSubDriver, configuration: RedisAdapterConfiguration, logger: Logger) {
@@ -53,6 +61,8 @@ public final class RedisAdapter: LocalMembershipForwarding {
         self.eventLoop = namespace.server.eventLoopGroup.any()
         self.subscribed = self.eventLoop.makePromise(of: Void.self)
         self.subscribe()
+        let observer = self.startWatchingLink()
+        self.linkObserver.withLockedValue { $0 = observer }
     }
 
     /// Returns once every subscription of this adapter is confirmed by the broker.
@@ -112,19 +122,19 @@ public final class RedisAdapter: LocalMembershipForwarding {
         self.eventLoop.scheduleTask(in: timeout) { [weak self] in
             _ = self?.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
         }
+        // Published even while Redis is down: the message itself is queued like any broadcast.
         self.driver.publish(RedisWireCodec.messagePack(request), to: self.requestChannel, sharded: false)
         self.local.broadcastWithAck(packet, options: options, sink: collector)
-        self.countNodes { [weak collector] nodes in collector?.nodeCountKnown(otherNodes: max(0, nodes - 1)) }
-    }
-
-    /// Calls `body` with the number of nodes (this one included); 1 when the broker cannot say.
-    private func countNodes(_ body: @escaping @Sendable (Int) -> Void) {
-        let driver = self.driver
-        let channel = self.requestChannel
-        let timeout = self.configuration.requestTimeout
-        Task {
-            let count = (try? await driver.subscriberCount(of: channel, sharded: false, timeout: timeout)) ?? 1
-            body(count)
+        // The other nodes' acks can be collected only while Redis answers; otherwise the caller learns
+        // it at once instead of getting this node's acks as if they were the cluster's.
+        Task { [weak collector] in
+            do {
+                let nodes = try await self.clusterNodeCount()
+                collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
+            } catch {
+                _ = self.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
+                collector?.fail(error)
+            }
         }
     }
 
@@ -133,7 +143,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
     public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {
         let localSockets = try await self.local.fetchSockets(options)
         if options.flags.local { return localSockets }
-        let nodes = await self.serverCount()
+        let nodes = try await self.clusterNodeCount()
         guard nodes > 1 else { return localSockets }
         let requestID = RedisIdentifiers.alphanumeric(6)
         let answers = self.requests.start(
@@ -146,6 +156,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
             "opts": Self.requestOptions(options),
         ]
         self.driver.publish(RedisWireCodec.json(request), to: self.requestChannel, sharded: false)
+        self.failIfLinkDown(requestID)
         let remote = try await answers.get().compactMap { SocketIORemoteSocket(wire: $0, namespace: self.namespace) }
         return localSockets + remote
     }
@@ -192,7 +203,7 @@ public final class RedisAdapter: LocalMembershipForwarding {
     }
 
     public func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue] {
-        let others = await self.serverCount() - 1
+        let others = try await self.clusterNodeCount() - 1
         guard others > 0 else { return [] }
         let requestID = RedisIdentifiers.alphanumeric(6)
         let answers = self.requests.start(
@@ -205,12 +216,13 @@ public final class RedisAdapter: LocalMembershipForwarding {
             "type": .int(RedisRequestType.serverSideEmit.rawValue),
             "data": .array(packet),
         ])
+        self.failIfLinkDown(requestID)
         return try await answers.get()
     }
 
     public func allRooms() async throws -> Set<String> {
         let localRooms = self.local.localRooms
-        let nodes = await self.serverCount()
+        let nodes = try await self.clusterNodeCount()
         guard nodes > 1 else { return localRooms }
         let requestID = RedisIdentifiers.alphanumeric(6)
         let answers = self.requests.start(
@@ -221,14 +233,20 @@ public final class RedisAdapter: LocalMembershipForwarding {
             "requestId": .string(requestID),
             "type": .int(RedisRequestType.allRooms.rawValue),
         ])
+        self.failIfLinkDown(requestID)
         return localRooms.union(try await answers.get().compactMap(RedisInboundFields.roomName))
     }
 
-    public func serverCount() async -> Int {
-        (try? await self.driver.subscriberCount(of: self.requestChannel, sharded: false, timeout: self.configuration.requestTimeout)) ?? 1
+    /// The number of nodes (subscribers of the request channel); throws
+    /// ``SocketIOClusterError/redisUnavailable`` while Redis is unreachable.
+    public func serverCount() async throws -> Int {
+        try await self.clusterNodeCount()
     }
 
     public func close() {
+        if let observer = self.linkObserver.withLockedValue({ value -> Int? in defer { value = nil }; return value }) {
+            self.stopWatchingLink(observer)
+        }
         self.driver.unsubscribe("\(self.channel)*", kind: .pattern)
         for name in [self.requestChannel, self.responseChannel, self.specificResponseChannel] {
             self.driver.unsubscribe(name, kind: .channel)

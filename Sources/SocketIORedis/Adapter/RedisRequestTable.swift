@@ -78,16 +78,25 @@ final class RedisRequestTable: Sendable {
         }
     }
 
-    /// Fails every waiting request (the adapter closes).
-    func failAll() {
+    /// Fails every waiting request with `error`: ``SocketIOError/requestTimeout`` when the adapter
+    /// closes, ``SocketIOClusterError/redisUnavailable`` when the link to Redis drops (the answers
+    /// cannot arrive any more).
+    func failAll(with error: any Error = SocketIOError.requestTimeout) {
         let all = self.entries.withLockedValue { entries -> [Entry] in
             defer { entries = [:] }
             return Array(entries.values)
         }
         for entry in all {
             entry.timer?.cancel()
-            entry.promise.fail(SocketIOError.requestTimeout)
+            entry.promise.fail(error)
         }
+    }
+
+    /// Fails one waiting request with `error`.
+    func fail(_ id: String, with error: any Error) {
+        guard let entry = self.entries.withLockedValue({ $0.removeValue(forKey: id) }) else { return }
+        entry.timer?.cancel()
+        entry.promise.fail(error)
     }
 
     /// The number of waiting requests.

@@ -14,7 +14,12 @@ import SocketIOProtocol
 /// room name is not 20 characters long); everything else to the main channel. Join/leave/disconnect are
 /// applied locally and published; the publisher ignores its own uid. The node count is
 /// `PUBSUB SHARDNUMSUB P#N#`.
-public final class ShardedRedisAdapter: LocalMembershipForwarding {
+///
+/// While Redis is unreachable, local delivery goes on and publishes queue in the driver (bounded, sent
+/// once the other nodes have subscribed again); fetchSockets, allRooms, serverSideEmitWithAck,
+/// serverCount and broadcasts with acks throw ``SocketIOClusterError/redisUnavailable`` at once, and
+/// those waiting for answers when the link drops fail with it too.
+public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterLinkWatching {
     /// The envelope types.
     enum MessageType: Int, Sendable {
         case initialHeartbeat = 1, heartbeat, broadcast, socketsJoin, socketsLeave, disconnectSockets, fetchSockets
@@ -39,6 +44,9 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
     let ackRequests = NIOLockedValueBox<[String: SocketIOAckCollector]>([:])
     let eventLoop: any EventLoop
     private let subscribed: EventLoopPromise<Void>
+    private let linkObserver = NIOLockedValueBox<Int?>(nil)
+
+    var nodeCountChannel: (name: String, sharded: Bool) { (self.channel, true) }
 
     /// An adapter for `namespace`; it subscribes at once (see ``waitUntilSubscribed()``).
     public init(
@@ -80,6 +88,8 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
                 }
             }
         }
+        let linkObserverID = self.startWatchingLink()
+        self.linkObserver.withLockedValue { $0 = linkObserverID }
     }
 
     /// Returns once the main and response channels are subscribed.
@@ -170,9 +180,16 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
             _ = self?.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
         }
         self.local.broadcastWithAck(packet, options: options, sink: collector)
+        // The other nodes' acks can be collected only while Redis answers; otherwise the caller learns
+        // it at once instead of getting this node's acks as if they were the cluster's.
         Task { [weak collector] in
-            let nodes = await self.serverCount()
-            collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
+            do {
+                let nodes = try await self.clusterNodeCount()
+                collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
+            } catch {
+                _ = self.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
+                collector?.fail(error)
+            }
         }
     }
 
@@ -180,12 +197,14 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
 
     public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {
         let localSockets = try await self.local.fetchSockets(options)
-        let others = await self.serverCount() - 1
-        if options.flags.local || others <= 0 { return localSockets }
+        if options.flags.local { return localSockets }
+        let others = try await self.clusterNodeCount() - 1
+        if others <= 0 { return localSockets }
         let requestID = RedisIdentifiers.hex16()
         let timeout = TimeAmount.milliseconds(Int64(options.flags.timeout ?? Int(self.configuration.requestTimeout.nanoseconds / 1_000_000)))
         let answers = self.requests.start(id: requestID, kind: .fetchSockets, expected: others, timeout: timeout, on: self.eventLoop)
         self.publish(.fetchSockets, ["opts": options.wireValue, "requestId": .string(requestID)])
+        self.failIfLinkDown(requestID)
         let remote = try await answers.get().compactMap { SocketIORemoteSocket(wire: $0, namespace: self.namespace) }
         return localSockets + remote
     }
@@ -216,24 +235,35 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding {
     }
 
     public func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue] {
-        let others = await self.serverCount() - 1
+        let others = try await self.clusterNodeCount() - 1
         guard others > 0 else { return [] }
         let requestID = RedisIdentifiers.hex16()
         let answers = self.requests.start(
             id: requestID, kind: .serverSideEmit, expected: others, timeout: .milliseconds(Int64(timeoutMilliseconds)), on: self.eventLoop
         )
         self.publish(.serverSideEmit, ["requestId": .string(requestID), "packet": .array(packet)])
+        self.failIfLinkDown(requestID)
         return try await answers.get()
     }
 
-    /// The sharded protocol has no room listing request: the rooms of this node.
-    public func allRooms() async throws -> Set<String> { self.local.localRooms }
+    /// The sharded protocol has no room listing request: the rooms of this node. Throws
+    /// ``SocketIOClusterError/redisUnavailable`` while Redis is unreachable, like the other cluster
+    /// operations.
+    public func allRooms() async throws -> Set<String> {
+        guard self.driver.state == .connected else { throw SocketIOClusterError.redisUnavailable }
+        return self.local.localRooms
+    }
 
-    public func serverCount() async -> Int {
-        (try? await self.driver.subscriberCount(of: self.channel, sharded: true, timeout: self.configuration.requestTimeout)) ?? 1
+    /// The number of nodes (`PUBSUB SHARDNUMSUB` of the main channel); throws
+    /// ``SocketIOClusterError/redisUnavailable`` while Redis is unreachable.
+    public func serverCount() async throws -> Int {
+        try await self.clusterNodeCount()
     }
 
     public func close() {
+        if let observer = self.linkObserver.withLockedValue({ value -> Int? in defer { value = nil }; return value }) {
+            self.stopWatchingLink(observer)
+        }
         self.roomChannelChanges.finish()
         self.driver.unsubscribe(self.channel, kind: .sharded)
         self.driver.unsubscribe(self.responseChannel, kind: .sharded)

@@ -36,6 +36,11 @@ extension HiredisDriverCore {
                 handler.onPush = { [weak self] push in
                     self?.handlePush(push)
                 }
+            } else {
+                handler.onReplied = { [weak self, weak link] in
+                    guard let self, let link else { return }
+                    self.replyArrived(on: link)
+                }
             }
             let boundHandler = NIOLoopBound(handler, eventLoop: self.eventLoop)
             ClientBootstrap(group: self.eventLoop)
@@ -78,7 +83,14 @@ extension HiredisDriverCore {
         }
         // PING proves the connection usable (NOAUTH shows here when a password is needed but missing).
         steps.append(.ping)
-        let subscriptions = handler.role == .subscriber ? self.subscriptions.all : []
+        // The watched channels' subscriptions go last: Redis runs a connection's commands in order, so
+        // once another node counts this one on a watched channel, every other subscription is in place.
+        var subscriptions: [(key: RedisSubscriptionKey, token: UInt64)] = []
+        if handler.role == .subscriber {
+            let watched = self.peers.watchedKeys
+            let all = self.subscriptions.all
+            subscriptions = all.filter { !watched.contains($0.key) } + all.filter { watched.contains($0.key) }
+        }
         let countdown = Countdown(steps.count + subscriptions.count) { [weak self] in
             self?.handshakeFinished(link)
         }
@@ -137,6 +149,7 @@ extension HiredisDriverCore {
             guard let self, let link, self.link === link, self.machine.isConnected else { return }
             link.timer?.cancel()
             self.scheduleHealthCheck(link)
+            if !link.holdingPublishes { self.refreshPeerCounts(link) }
         }
         for handler in [link.command, link.subscriber] {
             handler.send(.ping) { result in

@@ -8,26 +8,66 @@ extension HiredisDriverCore {
         let publish = RedisQueuedPublish(payload: payload, channel: channel, sharded: sharded)
         switch self.machine.state {
         case .connected:
-            guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes else {
+            if let link = self.link {
+                // Held after a reconnect, or Redis is slow to answer: the publish queues (behind any
+                // held ones, so order holds) instead of joining commands that may never be answered.
+                if !link.holdingPublishes && self.queue.count > 0 && !self.isStalled(link) {
+                    self.flushQueue(link)
+                }
+                if link.holdingPublishes || self.queue.count > 0 || self.isStalled(link) {
+                    if !self.queue.append(publish) {
+                        self.drop(publish, reason: "outgoing queue full while Redis is stalled or the other nodes resubscribe")
+                    }
+                    return
+                }
+            }
+            guard let command = self.link?.command, command.pendingReplyCount < self.configuration.maxQueuedPublishes,
+                publish.size <= self.configuration.maxQueuedPublishBytes - self.unacknowledgedBytes
+            else {
                 self.drop(publish, reason: "too many unacknowledged publishes")
                 return
             }
             self.write(publish, on: command, flush: true)
         case .idle, .connecting, .waiting:
             if !self.queue.append(publish) {
-                self.drop(publish, reason: "outgoing queue full while disconnected")
+                self.drop(publish, reason: "outgoing queue full (count or bytes) while disconnected")
             }
         case .closing, .closed:
             self.drop(publish, reason: "driver closed")
         }
     }
 
+    /// Whether the oldest command on `link`'s command connection waits longer than `stallThreshold`.
+    func isStalled(_ link: HiredisDriverLink) -> Bool {
+        guard let since = link.command.oldestPendingSince else { return false }
+        return NIODeadline.now() - since > self.configuration.stallThreshold
+    }
+
+    /// Sends the publishes queued during a stall once replies flow again (called after every reply on
+    /// the command connection).
+    func replyArrived(on link: HiredisDriverLink) {
+        guard self.link === link, self.machine.isConnected, !link.holdingPublishes, self.queue.count > 0, !self.isStalled(link) else { return }
+        self.flushQueue(link)
+    }
+
+    /// Writes every queued publish on `link`, in order.
+    func flushQueue(_ link: HiredisDriverLink) {
+        let queued = self.queue.removeAll()
+        for publish in queued {
+            self.write(publish, on: link.command, flush: false)
+        }
+        link.command.flush()
+    }
+
     /// Writes a publish; its acknowledgement is checked for an error reply and, while closing, for the
     /// end of the drain.
     func write(_ publish: RedisQueuedPublish, on command: RedisConnectionHandler, flush: Bool) {
         self.statistics.published.wrappingIncrement(ordering: .relaxed)
+        let size = publish.size
+        self.unacknowledgedBytes += size
         command.send(.publish(publish.payload, to: publish.channel, sharded: publish.sharded), flush: flush) { [weak self] result in
             guard let self else { return }
+            self.unacknowledgedBytes -= size
             if case .success(.error(let message)) = result {
                 self.logger.warning(
                     "Redis refused a publish",
@@ -47,6 +87,22 @@ extension HiredisDriverCore {
                 metadata: ["redis.reason": "\(reason)", "redis.channel": "\(publish.channel)", "redis.droppedTotal": "\(dropped)"]
             )
         }
+    }
+
+    // MARK: Peer watch
+
+    /// Starts watching `channel`'s subscriber count (see ``RedisPeerWatch``); counts it at once when
+    /// connected.
+    func watchPeers(_ channel: RedisPeerWatch.Channel) {
+        self.peers.watch(channel)
+        if let link = self.link, self.machine.isConnected, !link.holdingPublishes {
+            self.refreshPeerCounts(link)
+        }
+    }
+
+    /// Stops one watch of `channel`.
+    func unwatchPeers(_ channel: RedisPeerWatch.Channel) {
+        self.peers.unwatch(channel)
     }
 
     // MARK: Subscribe

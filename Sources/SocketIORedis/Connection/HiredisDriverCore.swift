@@ -24,6 +24,10 @@ final class HiredisDriverCore {
     var machine: HiredisDriverStateMachine
     var subscriptions = RedisSubscriptionRegistry()
     var queue: RedisPublishQueue
+    /// The channels whose subscriber counts gate the flush after a reconnect.
+    var peers = RedisPeerWatch()
+    /// Bytes of the publishes written and not acknowledged yet (bounded like the queue).
+    var unacknowledgedBytes = 0
     /// The link of the current generation (connecting, connected or closing).
     var link: HiredisDriverLink?
     var subscribeWaiters: [UInt64: SubscribeWaiter] = [:]
@@ -49,7 +53,7 @@ final class HiredisDriverCore {
         self.statistics = statistics
         self.stateDidChange = stateDidChange
         self.machine = HiredisDriverStateMachine(backoff: configuration.reconnectBackoff)
-        self.queue = RedisPublishQueue(capacity: configuration.maxQueuedPublishes)
+        self.queue = RedisPublishQueue(capacity: configuration.maxQueuedPublishes, maxBytes: configuration.maxQueuedPublishBytes)
         self.reportedState = self.machine.publicState
     }
 
@@ -117,6 +121,11 @@ final class HiredisDriverCore {
         case .drain:
             self.link?.timer?.cancel()
             self.link?.timer = nil
+            if let link = self.link, self.queue.count > 0 {
+                // Closing: whatever waits (held for the other nodes, or behind a stall) goes now.
+                link.holdingPublishes = false
+                self.flushQueue(link)
+            }
             if (self.link?.command.pendingReplyCount ?? 0) == 0 {
                 self.perform(self.machine.drained())
             }
@@ -135,16 +144,108 @@ final class HiredisDriverCore {
         if isReconnect {
             self.statistics.reconnects.wrappingIncrement(ordering: .relaxed)
         }
-        let queued = self.queue.removeAll()
-        for publish in queued {
-            self.write(publish, on: link.command, flush: false)
-        }
-        link.command.flush()
         self.logger.info(
             isReconnect ? "Redis link re-established" : "Redis link established",
-            metadata: ["redis.subscriptions": "\(self.subscriptions.entries.count)", "redis.flushedPublishes": "\(queued.count)"]
+            metadata: ["redis.subscriptions": "\(self.subscriptions.entries.count)", "redis.queuedPublishes": "\(self.queue.count)"]
         )
         self.scheduleHealthCheck(link)
+        if isReconnect, self.peers.expectsPeers {
+            // The other nodes reconnect on their own schedules: what is sent before they have
+            // subscribed again reaches nobody. Hold the queue (new publishes join it, in order) until
+            // they are back, or until `resubscribeWait`.
+            link.holdingPublishes = true
+            self.waitForPeers(link, since: .now())
+        } else {
+            self.releaseQueue(link, heldFor: nil)
+        }
+    }
+
+    /// Counts the watched channels' subscribers every 25 ms until every node seen before the outage
+    /// has subscribed again, or `resubscribeWait` has passed; then sends the queue.
+    private func waitForPeers(_ link: HiredisDriverLink, since start: NIODeadline) {
+        self.countPeers(on: link) { [weak self, weak link] counts in
+            guard let self, let link, self.link === link, self.machine.isConnected, link.holdingPublishes else { return }
+            let waited = NIODeadline.now() - start
+            if self.peers.peersBack(counts) {
+                self.releaseQueue(link, heldFor: waited)
+            } else if waited >= self.configuration.resubscribeWait {
+                self.logger.warning(
+                    "Redis: not every node subscribed again within the resubscribe wait; sending queued publishes anyway",
+                    metadata: ["redis.expected": "\(self.peers.lastCounts.values.max() ?? 0)", "redis.seen": "\(counts.values.min() ?? 0)"]
+                )
+                self.releaseQueue(link, heldFor: waited)
+            } else {
+                link.gateTimer = self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(25)) { [weak self, weak link] in
+                    guard let self, let link else { return }
+                    self.waitForPeers(link, since: start)
+                }
+            }
+        }
+    }
+
+    /// Sends every queued publish on `link`, in order, and records the peer counts seen from now on.
+    private func releaseQueue(_ link: HiredisDriverLink, heldFor: TimeAmount?) {
+        link.holdingPublishes = false
+        let count = self.queue.count
+        self.flushQueue(link)
+        if count > 0 || heldFor != nil {
+            var metadata: Logger.Metadata = ["redis.flushedPublishes": "\(count)"]
+            if let heldFor { metadata["redis.heldMs"] = "\(heldFor.nanoseconds / 1_000_000)" }
+            self.logger.info("Redis: queued publishes sent", metadata: metadata)
+        }
+        self.refreshPeerCounts(link)
+    }
+
+    /// Counts the watched channels' subscribers (one `PUBSUB NUMSUB` for the channels and one
+    /// `PUBSUB SHARDNUMSUB` for the shard channels) and calls `body` with the counts that came back (a
+    /// channel whose count failed or was malformed is missing).
+    func countPeers(on link: HiredisDriverLink, _ body: @escaping ([RedisPeerWatch.Channel: Int]) -> Void) {
+        let groups = Dictionary(grouping: self.peers.channels, by: \.sharded)
+        var counts: [RedisPeerWatch.Channel: Int] = [:]
+        var remaining = groups.count
+        guard remaining > 0 else {
+            body(counts)
+            return
+        }
+        for (sharded, channels) in groups {
+            let names = Set(channels.map(\.name))
+            let reply = self.eventLoop.makePromise(of: RESPValue.self)
+            self.send(.subscriberCounts(of: channels.map(\.name), sharded: sharded), timeout: self.configuration.healthCheckTimeout, promise: reply)
+            reply.futureResult.assumeIsolated().whenComplete { result in
+                if case .success(let value) = result, let parsed = Self.subscriberCounts(value) {
+                    for (name, count) in parsed where names.contains(name) {
+                        counts[RedisPeerWatch.Channel(name: name, sharded: sharded)] = count
+                    }
+                }
+                remaining -= 1
+                if remaining == 0 { body(counts) }
+            }
+        }
+    }
+
+    /// The reply of `PUBSUB NUMSUB`/`SHARDNUMSUB`: `[channel, count, channel, count, …]`. Nil for any
+    /// other shape, or a count Redis could never send (negative, beyond `Int`).
+    static func subscriberCounts(_ reply: RESPValue) -> [String: Int]? {
+        guard let elements = reply.elements, elements.count % 2 == 0 else { return nil }
+        var counts: [String: Int] = [:]
+        var index = 0
+        while index < elements.count {
+            guard let name = elements[index].string, let count = elements[index + 1].integer.flatMap({ Int(exactly: $0) }), count >= 0 else {
+                return nil
+            }
+            counts[name] = count
+            index += 2
+        }
+        return counts
+    }
+
+    /// Remembers how many nodes each watched channel has now (after a release and every health check).
+    func refreshPeerCounts(_ link: HiredisDriverLink) {
+        guard !self.peers.channels.isEmpty else { return }
+        self.countPeers(on: link) { [weak self, weak link] counts in
+            guard let self, let link, self.link === link, self.machine.isConnected, !link.holdingPublishes else { return }
+            self.peers.record(counts)
+        }
     }
 
     /// Called after every publish acknowledgement while closing.

@@ -17,6 +17,11 @@ final class HiredisDriverLink {
     var handshakesPending = 2
     /// The connect deadline while connecting; the next health check (or its PONG deadline) once connected.
     var timer: Scheduled<Void>?
+    /// Connected again after an outage, but the queued publishes wait until the other nodes have
+    /// subscribed again (see `RedisPeerWatch`); publishes join the queue meanwhile.
+    var holdingPublishes = false
+    /// The next peer count while holding.
+    var gateTimer: Scheduled<Void>?
 
     /// An empty link for `generation`.
     init(generation: UInt64) {
@@ -28,6 +33,8 @@ final class HiredisDriverLink {
     func tearDown() -> [EventLoopFuture<Void>] {
         self.timer?.cancel()
         self.timer = nil
+        self.gateTimer?.cancel()
+        self.gateTimer = nil
         self.command.close()
         self.subscriber.close()
         return self.channels.map { channel in

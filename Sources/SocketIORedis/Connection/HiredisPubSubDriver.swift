@@ -34,10 +34,15 @@ import NIOCore
 /// returns at once. An attempt connects both connections, sends AUTH (`AUTH password` or `AUTH user
 /// password`) and SELECT when the URL asks, a PING, and on the subscriber connection every
 /// SUBSCRIBE/PSUBSCRIBE/SSUBSCRIBE the driver holds (hiredis never re-subscribes by itself); only when
-/// all of that is answered does the state become ``RedisConnectionState/connected``, and the publishes
-/// queued meanwhile are flushed after the subscriptions. A failed attempt or a lost link retries after
-/// an exponential backoff with jitter (``RedisReconnectBackoff``, 50 ms doubling to 5 s by default),
-/// forever, until ``close(timeout:)``. Observers see `connecting` until the first success, then
+/// all of that is answered does the state become ``RedisConnectionState/connected``. The publishes
+/// queued meanwhile are sent after the subscriptions and, after a reconnect, only once the other nodes
+/// have subscribed again: every channel given to ``watchPeers(on:sharded:)`` must have as many
+/// subscribers as it had before the outage (counted every 25 ms, for at most
+/// ``HiredisDriverConfiguration/resubscribeWait``; new publishes join the queue meanwhile, so order
+/// holds). Without that wait, a node that reconnects first sends its queue before the others listen
+/// again and Redis delivers it to nobody. A failed attempt or a lost link retries after an exponential
+/// backoff with jitter (``RedisReconnectBackoff``, 50 ms doubling to 500 ms by default), forever, until
+/// ``close(timeout:)``. Observers see `connecting` until the first success, then
 /// `reconnecting` whenever the link is down, and `closed` at the end.
 ///
 /// ## Deadlines and bounds
@@ -45,8 +50,9 @@ import NIOCore
 /// the backoff its delay; a connected link the health check (a PING on both connections every
 /// `healthCheckInterval`; a PONG later than `healthCheckTimeout` forces a reconnect); `subscribe` and
 /// `subscriberCount` their own timeouts; closing the close timeout. Publishes issued while disconnected
-/// wait in a queue of at most `maxQueuedPublishes`; publishes written but not yet acknowledged while
-/// connected, and publishes from other threads on their way to the event loop, obey the same bound;
+/// wait in a queue of at most `maxQueuedPublishes` publishes and `maxQueuedPublishBytes` bytes; publishes
+/// written but not yet acknowledged while connected, and publishes from other threads on their way to
+/// the event loop, obey the same bounds;
 /// beyond it they are dropped and counted in `statistics.dropped`. Messages are handed to a handler only
 /// once Redis confirmed its subscription (Redis confirms before it delivers, so anything earlier belongs
 /// to an instance of the subscription being removed).
@@ -66,13 +72,17 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     private struct Shared: Sendable {
         var state: RedisConnectionState = .connecting
         var onStateChange: (@Sendable (RedisConnectionState) -> Void)?
+        var observers: [Int: @Sendable (RedisConnectionState) -> Void] = [:]
+        var lastObserverID = 0
     }
 
     private let core: NIOLoopBoundBox<HiredisDriverCore>
     private let shared: NIOLockedValueBox<Shared>
     /// Publishes from other threads on their way to the event loop; bounded like the queue.
     private let publishesInTransit = ManagedAtomic<Int>(0)
+    private let publishBytesInTransit = ManagedAtomic<Int>(0)
     private let maxQueuedPublishes: Int
+    private let maxQueuedPublishBytes: Int
 
     /// A driver for `url` on one event loop of `eventLoopGroup`. Nothing connects before ``start()``.
     public init(
@@ -92,15 +102,19 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             logger: logger,
             statistics: self.statistics,
             stateDidChange: { state in
-                let observer = shared.withLockedValue { shared in
+                let (observer, observers) = shared.withLockedValue { shared in
                     shared.state = state
-                    return shared.onStateChange
+                    return (shared.onStateChange, shared.observers.sorted { $0.key < $1.key }.map(\.value))
                 }
                 observer?(state)
+                for observer in observers {
+                    observer(state)
+                }
             }
         )
         self.url = url
         self.maxQueuedPublishes = configuration.maxQueuedPublishes
+        self.maxQueuedPublishBytes = configuration.maxQueuedPublishBytes
         self.eventLoop = eventLoop
         self.shared = shared
         self.core = NIOLoopBoundBox.makeBoxSendingValue(core, eventLoop: eventLoop)
@@ -128,14 +142,21 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             self.core.value.publish(payload, to: channel, sharded: sharded)
             return
         }
-        // The hop to the event loop is a buffer too: at most `maxQueuedPublishes` may be on their way.
-        guard self.publishesInTransit.loadThenWrappingIncrement(ordering: .relaxed) < self.maxQueuedPublishes else {
+        // The hop to the event loop is a buffer too: at most `maxQueuedPublishes` publishes and
+        // `maxQueuedPublishBytes` bytes may be on their way.
+        let size = payload.readableBytes + channel.utf8.count
+        let bytesBefore = self.publishBytesInTransit.loadThenWrappingIncrement(by: size, ordering: .relaxed)
+        guard self.publishesInTransit.loadThenWrappingIncrement(ordering: .relaxed) < self.maxQueuedPublishes,
+            size <= self.maxQueuedPublishBytes - bytesBefore
+        else {
             self.publishesInTransit.wrappingDecrement(ordering: .relaxed)
+            self.publishBytesInTransit.wrappingDecrement(by: size, ordering: .relaxed)
             self.statistics.dropped.wrappingIncrement(ordering: .relaxed)
             return
         }
         self.eventLoop.execute {
             self.publishesInTransit.wrappingDecrement(ordering: .relaxed)
+            self.publishBytesInTransit.wrappingDecrement(by: size, ordering: .relaxed)
             self.core.value.publish(payload, to: channel, sharded: sharded)
         }
     }
@@ -163,6 +184,35 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
         let promise = self.eventLoop.makePromise(of: Int.self)
         self.onLoop { $0.subscriberCount(of: channel, sharded: sharded, timeout: timeout, promise: promise) }
         return try await promise.futureResult.get()
+    }
+
+    /// Registers `observer` for every later state change (called on the driver's event loop, after
+    /// ``onStateChange``); returns the id for ``removeStateObserver(_:)``.
+    @discardableResult
+    public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int {
+        self.shared.withLockedValue { shared in
+            shared.lastObserverID += 1
+            shared.observers[shared.lastObserverID] = observer
+            return shared.lastObserverID
+        }
+    }
+
+    /// Removes an observer added with ``addStateObserver(_:)``.
+    public func removeStateObserver(_ id: Int) {
+        _ = self.shared.withLockedValue { $0.observers.removeValue(forKey: id) }
+    }
+
+    /// Watches `channel`'s subscriber count: after a reconnect, queued publishes wait (up to
+    /// ``HiredisDriverConfiguration/resubscribeWait``) until it is back to its count before the outage.
+    public func watchPeers(on channel: String, sharded: Bool) {
+        let watched = RedisPeerWatch.Channel(name: channel, sharded: sharded)
+        self.onLoop { $0.watchPeers(watched) }
+    }
+
+    /// Ends one ``watchPeers(on:sharded:)``.
+    public func unwatchPeers(on channel: String, sharded: Bool) {
+        let watched = RedisPeerWatch.Channel(name: channel, sharded: sharded)
+        self.onLoop { $0.unwatchPeers(watched) }
     }
 
     /// Waits up to `timeout` for in-flight publishes to be acknowledged, then closes both connections and

@@ -60,6 +60,11 @@ extension RedisCommand {
     static func subscriberCount(of channel: String, sharded: Bool) -> RedisCommand {
         RedisCommand("PUBSUB", sharded ? "SHARDNUMSUB" : "NUMSUB", channel)
     }
+
+    /// `PUBSUB NUMSUB c1 c2 …`, or `PUBSUB SHARDNUMSUB c1 c2 …`: one round trip for many channels.
+    static func subscriberCounts(of channels: [String], sharded: Bool) -> RedisCommand {
+        RedisCommand(arguments: [.string("PUBSUB"), .string(sharded ? "SHARDNUMSUB" : "NUMSUB")] + channels.map(RedisCommandArgument.string))
+    }
 }
 
 extension RedisSubscriptionKind {

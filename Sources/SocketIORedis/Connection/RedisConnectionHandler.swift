@@ -34,6 +34,8 @@ final class RedisConnectionHandler: ChannelInboundHandler {
 
     private let reader = HiredisReplyReader()
     private var pending = CircularBuffer<ReplyCallback>(initialCapacity: 16)
+    /// When each pending command was written, oldest first (parallel to `pending`).
+    private var pendingSince = CircularBuffer<NIODeadline>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
     private var isClosed = false
 
@@ -44,6 +46,13 @@ final class RedisConnectionHandler: ChannelInboundHandler {
 
     /// Commands written whose reply has not arrived yet.
     var pendingReplyCount: Int { self.pending.count }
+
+    /// When the oldest command still waiting for its reply was written; nil when none waits.
+    var oldestPendingSince: NIODeadline? { self.pendingSince.first }
+
+    /// Called after each reply was handed to its callback (command role; the driver flushes publishes
+    /// it held while Redis was slow to answer).
+    var onReplied: (() -> Void)?
 
     /// Whether the connection can still take commands.
     var isOpen: Bool { !self.isClosed && self.context != nil }
@@ -58,6 +67,7 @@ final class RedisConnectionHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: 64)
         HiredisCommandFormatter.format(command, into: &buffer)
         self.pending.append(onReply)
+        self.pendingSince.append(.now())
         if flush {
             context.writeAndFlush(NIOAny(buffer), promise: nil)
         } else {
@@ -126,12 +136,16 @@ final class RedisConnectionHandler: ChannelInboundHandler {
             }
             return
         }
+        _ = self.pendingSince.popFirst()
         callback(.success(value))
+        self.onReplied?()
     }
 
     private func shutDown(error: Error?) {
         guard !self.isClosed else { return }
         self.isClosed = true
+        self.pendingSince.removeAll()
+        self.onReplied = nil
         while let callback = self.pending.popFirst() {
             callback(.failure(.notConnected))
         }

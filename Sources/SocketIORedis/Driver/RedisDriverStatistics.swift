@@ -6,7 +6,8 @@ public final class RedisDriverStatistics: Sendable {
     public let published = ManagedAtomic<Int>(0)
     /// Messages received on subscriptions.
     public let received = ManagedAtomic<Int>(0)
-    /// Publishes dropped because the outgoing queue was full while disconnected.
+    /// Publishes dropped because the outgoing queue was full (by count or by bytes) while
+    /// disconnected, or the unacknowledged publishes passed the same bounds while connected.
     public let dropped = ManagedAtomic<Int>(0)
     /// Successful reconnections after a lost link.
     public let reconnects = ManagedAtomic<Int>(0)

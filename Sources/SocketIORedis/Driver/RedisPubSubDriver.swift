@@ -36,7 +36,8 @@ public enum RedisConnectionState: String, Sendable, Hashable {
     case connecting
     /// Connected; subscriptions are active.
     case connected
-    /// The link dropped; retrying with backoff. Publishes are queued (bounded) or dropped.
+    /// The link dropped; retrying with backoff. Publishes are queued (bounded by count and bytes) or
+    /// dropped and counted; cluster requests fail with `SocketIOClusterError.redisUnavailable`.
     case reconnecting
     /// Closed for good.
     case closed
@@ -73,6 +74,36 @@ public protocol RedisPubSubDriver: AnyObject, Sendable {
 
     /// Flushes what can be flushed within `timeout`, then closes.
     func close(timeout: TimeAmount) async
+
+    /// Registers `observer` for every later change of ``state``; returns an id for
+    /// ``removeStateObserver(_:)``. Adapters use it to fail requests in flight when the link drops.
+    @discardableResult
+    func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int
+
+    /// Removes an observer added with ``addStateObserver(_:)``.
+    func removeStateObserver(_ id: Int)
+
+    /// Declares `channel`'s subscriber count a node count (an adapter's request channel, or its main
+    /// shard channel). After a reconnect, publishes queued during the outage wait (bounded) until the
+    /// channel has as many subscribers as before, so the other nodes, which reconnect on their own
+    /// schedules, are listening again when they are sent. Every call needs one
+    /// ``unwatchPeers(on:sharded:)``.
+    func watchPeers(on channel: String, sharded: Bool)
+
+    /// Ends one ``watchPeers(on:sharded:)``.
+    func unwatchPeers(on channel: String, sharded: Bool)
+}
+
+extension RedisPubSubDriver {
+    /// A driver whose link never changes (in memory) has nothing to report.
+    @discardableResult
+    public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int { 0 }
+    /// Nothing to remove.
+    public func removeStateObserver(_ id: Int) {}
+    /// A driver that never reconnects has nothing to hold.
+    public func watchPeers(on channel: String, sharded: Bool) {}
+    /// Nothing to end.
+    public func unwatchPeers(on channel: String, sharded: Bool) {}
 }
 
 /// Errors of a driver.

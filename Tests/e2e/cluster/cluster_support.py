@@ -1,7 +1,8 @@
 """Helpers of the cluster end-to-end tests (Redis adapter, several socketio-fixture processes).
 
   RespClient      a tiny blocking RESP2 client on a raw socket (PING, PUBSUB NUMSUB, SUBSCRIBE, ...)
-  RedisServer     a redis-server child process on a loopback port: start, SIGKILL, restart on the same port
+  RedisServer     a redis-server child process on a loopback port: start, SIGKILL, restart on the same port,
+                  SIGSTOP/SIGCONT (pause/resume)
   ClusterClient   a python-socketio AsyncClient that records every event it receives (name, args) and
                   acknowledges every event that asks for an ack with its own name
   Clients         creates ClusterClients on any node and disconnects all of them at exit
@@ -225,9 +226,23 @@ class RedisServer:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=5)
 
+    def pause(self) -> None:
+        """SIGSTOP: Redis keeps its sockets open (connects even succeed) but answers nothing."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        """SIGCONT after pause()."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        if getattr(self, "paused", False):
+            self.resume()  # a stopped process does not act on SIGTERM
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=5)
