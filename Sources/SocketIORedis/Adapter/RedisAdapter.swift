@@ -125,17 +125,7 @@ public final class RedisAdapter: LocalMembershipForwarding, RedisAdapterLinkWatc
         // Published even while Redis is down: the message itself is queued like any broadcast.
         self.driver.publish(RedisWireCodec.messagePack(request), to: self.requestChannel, sharded: false)
         self.local.broadcastWithAck(packet, options: options, sink: collector)
-        // The other nodes' acks can be collected only while Redis answers; otherwise the caller learns
-        // it at once instead of getting this node's acks as if they were the cluster's.
-        Task { [weak collector] in
-            do {
-                let nodes = try await self.clusterNodeCount()
-                collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
-            } catch {
-                _ = self.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
-                collector?.fail(error)
-            }
-        }
+        self.announceNodeCount(to: collector, requestID: requestID)
     }
 
     // MARK: Server-side operations

@@ -25,6 +25,21 @@ extension RedisAdapterLinkWatching {
         }
     }
 
+    /// Tells `collector` how many other nodes will report acks for broadcast `requestID`, once the
+    /// node count is known; while Redis does not answer, fails it (and forgets the request) at once
+    /// instead of letting this node's acks pass for the cluster's.
+    func announceNodeCount(to collector: SocketIOAckCollector, requestID: String) {
+        Task { [weak collector] in
+            do {
+                let nodes = try await self.clusterNodeCount()
+                collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
+            } catch {
+                _ = self.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
+                collector?.fail(error)
+            }
+        }
+    }
+
     /// Fails request `id` at once if the link went down while it was being sent (the observer that
     /// fails requests in flight may have run just before it was registered).
     func failIfLinkDown(_ id: String) {

@@ -180,17 +180,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterL
             _ = self?.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
         }
         self.local.broadcastWithAck(packet, options: options, sink: collector)
-        // The other nodes' acks can be collected only while Redis answers; otherwise the caller learns
-        // it at once instead of getting this node's acks as if they were the cluster's.
-        Task { [weak collector] in
-            do {
-                let nodes = try await self.clusterNodeCount()
-                collector?.nodeCountKnown(otherNodes: max(0, nodes - 1))
-            } catch {
-                _ = self.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
-                collector?.fail(error)
-            }
-        }
+        self.announceNodeCount(to: collector, requestID: requestID)
     }
 
     // MARK: Server-side operations
