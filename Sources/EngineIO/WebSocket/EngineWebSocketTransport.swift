@@ -1,4 +1,3 @@
-import Atomics
 import NIOCore
 import NIOWebSocket
 
@@ -29,11 +28,6 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// Called on the channel's loop, once, when the unwritten bytes pass ``maxBufferedBytes``, just
     /// before the connection is closed with 1008 (set by the connection handler).
     var onOverflow: (@Sendable (EngineWebSocketTransport) -> Void)?
-    /// Bytes of frames handed to ``write(_:)`` from another thread and not yet written on the
-    /// channel's loop.
-    private let bytesInHop = ManagedAtomic<Int>(0)
-    /// The channel's unwritten bytes as last seen on its loop (0 while it was writable).
-    private let bytesInChannel = ManagedAtomic<Int>(0)
 
     init(channel: any Channel, maxBufferedBytes: Int = .max) {
         self.channel = channel
@@ -43,11 +37,6 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// Whether the socket's outbound buffer is below its high watermark.
     var isWritable: Bool { self.channel.isWritable }
 
-    /// Bytes queued for this connection but not yet written to the socket, as known from any thread:
-    /// frames on their way to the channel's loop plus the channel's buffer when last written to.
-    var bufferedBytes: Int {
-        self.bytesInHop.load(ordering: .relaxed) + self.bytesInChannel.load(ordering: .relaxed)
-    }
 
     /// Writes go through `context` from now on (called by the handler when it is added).
     func attach(_ context: ChannelHandlerContext) {
@@ -69,10 +58,7 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// with 1008 and ``onOverflow`` tells the session (a `transport error`).
     func write(_ frame: EngineFrame) {
         guard self.channel.eventLoop.inEventLoop else {
-            let size = frame.byteCount
-            self.bytesInHop.wrappingIncrement(by: size, ordering: .relaxed)
             self.channel.eventLoop.execute {
-                self.bytesInHop.wrappingDecrement(by: size, ordering: .relaxed)
                 self.writeOnLoop(frame)
                 self.flushChannel()
                 self.checkBuffered()
@@ -87,15 +73,12 @@ final class EngineWebSocketTransport: @unchecked Sendable {
         self.checkBuffered()
     }
 
-    /// Notes the channel's unwritten bytes and closes the connection once they pass the bound.
+    /// Closes the connection once its unwritten bytes pass the bound (read on the channel's loop,
+    /// and only when the channel is past its high watermark: an atomic load per write otherwise).
     private func checkBuffered() {
-        guard !self.channel.isWritable else {
-            if self.bytesInChannel.load(ordering: .relaxed) != 0 { self.bytesInChannel.store(0, ordering: .relaxed) }
-            return
-        }
+        guard !self.channel.isWritable, !self.closeSent else { return }
         let buffered = (try? self.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        self.bytesInChannel.store(buffered, ordering: .relaxed)
-        guard buffered > self.maxBufferedBytes, !self.closeSent else { return }
+        guard buffered > self.maxBufferedBytes else { return }
         self.onOverflow?(self)
         self.close(code: .policyViolation)
     }
