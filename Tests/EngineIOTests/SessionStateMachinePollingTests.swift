@@ -93,13 +93,15 @@ final class SessionStateMachinePollingTests: XCTestCase {
         session.assertStaysClosed()
     }
 
-    func testClosePacketInAPostReleasesTheParkedGetWithTheClosePacket() {
+    func testClosePacketInAPostReleasesTheParkedGetWithANoop() {
+        // The reference's polling transport answers a held GET with `6` when the client closes.
         var session = Recorded.polling()
         _ = session.poll(at(10))
         XCTAssertEqual(
             session.post("1", at(20)),
-            [.answerPost, .answerParkedPoll([text("1")]), .notifyClosed(.transportClose), .finish]
+            [.answerPost, .answerParkedPoll([text("6")]), .notifyClosed(.transportClose), .finish]
         )
+        XCTAssertEqual(session.poll(at(21)), [.rejectPoll(.sessionClosed)], "a later GET gets code 1")
     }
 
     func testClientPingIsAProtocolErrorOutsideTheProbe() {

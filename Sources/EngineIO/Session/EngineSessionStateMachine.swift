@@ -383,7 +383,9 @@ struct EngineSessionStateMachine: Sendable {
             self.updateOpen { $0.heartbeat.pongReceived(now: now) }
             return []
         case .control(.close, _):
-            return self.closeNow(.transportClose)
+            // The client closes: a held GET gets a `noop`, as the reference's polling transport
+            // answers it on close (the client knows it is closing; a later GET gets code 1).
+            return self.closeNow(.transportClose, parkedPollAnswer: .noop)
         case .control(.ping, _):
             // v4 heartbeats go from the server; a client ping is a protocol violation.
             return self.closeNow(.transportError)
@@ -537,15 +539,16 @@ struct EngineSessionStateMachine: Sendable {
         }
     }
 
-    /// Ends the session at once for a transport-level reason; a held GET gets the close packet.
-    private mutating func closeNow(_ reason: EngineCloseReason, transportGone: Bool = false) -> [Action] {
+    /// Ends the session at once for a transport-level reason; a held GET gets `parkedPollAnswer` (the
+    /// close packet, unless the client itself is closing).
+    private mutating func closeNow(_ reason: EngineCloseReason, transportGone: Bool = false, parkedPollAnswer: EngineFrame = .close) -> [Action] {
         var actions: [Action] = []
         switch self.state {
         case .polling(let open):
-            if open.getParked { actions.append(.answerParkedPoll([.close])) }
+            if open.getParked { actions.append(.answerParkedPoll([parkedPollAnswer])) }
         case .upgrading(let open, _):
             actions.append(.closeProbe)
-            if open.getParked { actions.append(.answerParkedPoll([.close])) }
+            if open.getParked { actions.append(.answerParkedPoll([parkedPollAnswer])) }
         case .websocket:
             if !transportGone { actions.append(.closeWebSocket) }
         case .handshaking:

@@ -74,3 +74,18 @@ def test_oversized_multi_packet_post(start_server, eio):
     assert resp.status == 413, resp
     assert srv.wait_sessions(0, timeout=5.0) == 0
     assert srv.get(sid).summary() == eio.error(1)
+
+
+def test_a_client_close_packet_answers_the_held_get_with_a_noop(start_server, eio):
+    """The client POSTs `1` while a GET is held: the GET is answered `6` (the reference's polling
+    transport sends a noop on close), the session closes, and a later GET gets code 1."""
+    srv = start_server()
+    sid, _, _ = srv.handshake()
+    held = srv.background_get(sid)
+    time.sleep(PARK_DELAY)
+    assert not held.done(), f"a GET with nothing to send must wait, got {held.outcome(0)!r}"
+    assert srv.post(sid, "1").status == 200
+    resp = held.result(5.0)
+    assert resp.status == 200 and resp.packets() == ["6"], resp
+    assert srv.wait_sessions(0, timeout=5.0) == 0
+    assert srv.get(sid).summary() == eio.error(1)
