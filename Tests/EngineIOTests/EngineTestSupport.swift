@@ -185,7 +185,7 @@ struct Recorded {
         let after = Array(self.log[before...])
         for action in after {
             switch action {
-            case .notifyClosed, .finish, .deliver, .notifyUpgraded, .parkPoll, .answerPoll, .answerParkedPoll,
+            case .notifyClosed, .finish, .deliver, .notifyUpgraded, .parkPoll, .answerPoll, .answerParkedPoll, .rejectParkedPoll,
                 .writeWebSocket, .writeProbe, .promoteProbe, .closeWebSocket:
                 XCTFail("closed machine produced \(action)", file: file, line: line)
             case .rejectPoll, .rejectPost, .answerPost, .closeProbe:

@@ -65,13 +65,30 @@ final class SessionStateMachineUpgradeTests: XCTestCase {
         XCTAssertEqual(session.send(text("4x")), .answerParkedPoll(text("4x")))
     }
 
-    func testGetsDuringAProbedUpgradeAreAnsweredAtOnce() {
+    func testAGetDuringAProbedUpgradeIsHeldAMomentThenAnsweredWithANoop() {
+        // As the reference's 100-ms check does: the `5` may still be on its way.
         var session = Recorded.probed()
-        XCTAssertEqual(session.poll(at(120)), [.answerPoll([text("6")])])
-        XCTAssertEqual(session.poll(at(130)), [.answerPoll([text("6")])], "never parked, so never an overlap")
-        XCTAssertEqual(session.send(text("4a")), .queued)
+        XCTAssertEqual(session.poll(at(120)), [.parkPoll])
+        XCTAssertEqual(session.nextDeadline, at(220))
+        XCTAssertEqual(session.timer(at(219)), [])
+        XCTAssertEqual(session.timer(at(220)), [.answerParkedPoll([text("6")])])
+        XCTAssertEqual(session.poll(at(230)), [.parkPoll], "answered, so a new GET is no overlap")
+        XCTAssertEqual(session.send(text("4a")), .answerParkedPoll(text("4a")), "a message releases it at once")
         XCTAssertEqual(session.send(text("4b")), .queued)
-        XCTAssertEqual(session.poll(at(140)), [.answerPoll([text("4a"), text("4b")])], "the queue, not a noop")
+        XCTAssertEqual(session.poll(at(240)), [.answerPoll([text("4b")])], "the queue, not a noop")
+        XCTAssertEqual(session.notifyClosedCount, 0)
+    }
+
+    func testAGetHeldWhenTheUpgradeCompletesIsRefusedAsOnWebSocket() {
+        // The client sent it after `5` (it pauses polling before sending `5`); the `5` came first on
+        // its own loop only by chance of scheduling.
+        var session = Recorded.probed()
+        XCTAssertEqual(session.poll(at(120)), [.parkPoll])
+        XCTAssertEqual(
+            session.probe(.control(.upgrade, ""), at(121)),
+            [.rejectParkedPoll(.transportMismatch), .promoteProbe, .notifyUpgraded]
+        )
+        XCTAssertEqual(session.poll(at(122)), [.rejectPoll(.transportMismatch)])
         XCTAssertEqual(session.notifyClosedCount, 0)
     }
 

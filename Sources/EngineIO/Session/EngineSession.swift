@@ -277,6 +277,10 @@ public final class EngineSession: @unchecked Sendable {
                 self.answerParkedPoll(frames)
             case .rejectPoll(let rejection), .rejectPost(let rejection):
                 exchange?.reject(rejection)
+            case .rejectParkedPoll(let rejection):
+                let parked = self.parkedPoll
+                self.parkedPoll = nil
+                parked?.reject(rejection)
             case .answerPost:
                 exchange?.answerOK()
             case .writeWebSocket(let frames):

@@ -29,7 +29,15 @@ struct EngineSessionStateMachine: Sendable {
         var deadline: NIODeadline
         /// The client sent `2probe` and got `3probe`.
         var probed = false
+        /// A GET that came after the probe is held until then, and answered `noop` if the upgrade
+        /// has not completed: its `5` may be on its way from another event loop, and a GET the client
+        /// sent after `5` must get 400, as the reference answers it.
+        var probedPollDeadline: NIODeadline?
     }
+
+    /// How long a GET that arrives after the probe waits for the `5` before it is answered `noop`
+    /// (the reference checks every 100 ms).
+    static let probedPollHold = TimeAmount.milliseconds(100)
 
     /// The states; see the type's documentation.
     enum State: Sendable, Hashable {
@@ -55,6 +63,8 @@ struct EngineSessionStateMachine: Sendable {
         case answerPoll([EngineFrame])
         /// Answer the GET held earlier with these frames.
         case answerParkedPoll([EngineFrame])
+        /// Answer the GET held earlier with an error.
+        case rejectParkedPoll(EngineRejection)
         /// Answer the current GET with an error.
         case rejectPoll(EngineRejection)
         /// Answer the current POST with `200 ok`.
@@ -135,7 +145,8 @@ struct EngineSessionStateMachine: Sendable {
         switch self.state {
         case .handshaking(let deadline), .closing(let deadline): return deadline
         case .polling(let open), .websocket(let open): return open.heartbeat.deadline
-        case .upgrading(let open, let upgrade): return min(open.heartbeat.deadline, upgrade.deadline)
+        case .upgrading(let open, let upgrade):
+            return min(open.heartbeat.deadline, upgrade.deadline, upgrade.probedPollDeadline ?? upgrade.deadline)
         case .closed: return nil
         }
     }
@@ -205,7 +216,8 @@ struct EngineSessionStateMachine: Sendable {
                 return [.rejectPoll(.overlap)] + self.closeNow(.transportError)
             }
             if !self.queue.isEmpty { return [.answerPoll(self.queue.drain())] }
-            if upgrade.probed { return [.answerPoll([.noop])] }
+            var upgrade = upgrade
+            if upgrade.probed { upgrade.probedPollDeadline = now + Self.probedPollHold }
             open.getParked = true
             self.state = .upgrading(open, upgrade)
             return [.parkPoll]
@@ -333,8 +345,10 @@ struct EngineSessionStateMachine: Sendable {
         case .control(.upgrade, _):
             var actions: [Action] = []
             if open.getParked {
+                // Only a GET held after the probe can still be here: the client sent it after `5`
+                // (a client pauses polling before it sends `5`), so it is refused as on WebSocket.
                 open.getParked = false
-                actions.append(.answerParkedPoll([.noop]))
+                actions.append(upgrade.probed ? .rejectParkedPoll(.transportMismatch) : .answerParkedPoll([.noop]))
             }
             open.postInFlight = false
             self.state = .websocket(open)
@@ -516,6 +530,15 @@ struct EngineSessionStateMachine: Sendable {
         case .upgrading(let open, let upgrade) where now >= upgrade.deadline:
             self.state = .polling(open)
             return [.closeProbe] + self.heartbeatTick(now: now)
+        case .upgrading(var open, var upgrade) where upgrade.probedPollDeadline.map { now >= $0 } ?? false:
+            upgrade.probedPollDeadline = nil
+            var actions: [Action] = []
+            if open.getParked {
+                open.getParked = false
+                actions.append(.answerParkedPoll([.noop]))
+            }
+            self.state = .upgrading(open, upgrade)
+            return actions + self.heartbeatTick(now: now)
         case .polling, .upgrading, .websocket:
             return self.heartbeatTick(now: now)
         }

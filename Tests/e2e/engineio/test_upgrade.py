@@ -79,3 +79,31 @@ def test_session_started_on_websocket_cannot_be_probed_again(start_server, eio):
     srv.raw_ws_upgrade(srv.eio_target(transport="websocket", sid=sid))
     ws.send("4first socket")
     assert eio.recv_ws(ws) == "4first socket"
+
+
+def test_a_get_sent_right_after_5_is_refused_whatever_loop_it_lands_on(start_server, eio):
+    """`2probe`, `5` on the WebSocket, then at once a polling GET on a new connection: the GET
+    gets 400 (code 3), as the reference answers it, even when it reaches the session before the `5`
+    does (its connection and the WebSocket sit on different event loops). Repeated, since which
+    one arrives first is up to the scheduler."""
+    srv = start_server()
+    statuses = []
+    for _ in range(60):
+        sid, _, _ = srv.handshake()
+        ws = start_probe(srv, eio, sid)
+        sock = srv.raw_socket()  # connected beforehand: the GET follows the `5` by microseconds
+        request = f"GET {srv.eio_target(sid=sid)} HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n\r\n".encode()
+        ws.send("5")
+        sock.sendall(request)
+        sock.settimeout(5)
+        head = b""
+        while b"\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        statuses.append(head.split(b"\r\n", 1)[0])
+        sock.close()
+        ws.close()
+    wrong = [s for s in statuses if not s.startswith(b"HTTP/1.1 400")]
+    assert not wrong, f"{len(wrong)} of {len(statuses)} GETs after `5` were not refused: {wrong[:3]}"
