@@ -43,14 +43,10 @@ public enum SocketIOProtocolError: Error, Hashable, Sendable {
     case unexpectedBinaryMessage
     /// A text message arrived while a binary packet was still waiting for `pendingAttachments` attachments.
     case unexpectedTextMessage(pendingAttachments: Int)
-    /// A placeholder object (`"_placeholder":true`) has a `num` that is missing or not a whole number.
+    /// A placeholder object (`"_placeholder":true`) has a `num` that is missing or not a number.
     case invalidPlaceholder
     /// A placeholder's `num` is negative or not below the announced attachment count.
     case placeholderOutOfRange(num: Int, attachments: Int)
-    /// Two placeholders refer to the same attachment.
-    case duplicatePlaceholder(num: Int)
-    /// No placeholder refers to attachment `num`, although the header announced it.
-    case missingPlaceholder(num: Int)
 }
 
 extension SocketIOProtocolError: CustomStringConvertible {
@@ -71,11 +67,9 @@ extension SocketIOProtocolError: CustomStringConvertible {
         case .unexpectedBinaryMessage: return "got binary data when not reconstructing a packet"
         case .unexpectedTextMessage(let pending):
             return "got plaintext data while \(pending) attachment(s) are pending"
-        case .invalidPlaceholder: return "placeholder without an integer num"
+        case .invalidPlaceholder: return "placeholder without a numeric num"
         case .placeholderOutOfRange(let num, let attachments):
             return "placeholder num \(num) out of range for \(attachments) attachment(s)"
-        case .duplicatePlaceholder(let num): return "placeholder num \(num) used twice"
-        case .missingPlaceholder(let num): return "no placeholder for attachment \(num)"
         }
     }
 }

@@ -2,48 +2,48 @@ import NIOCore
 import OrderedCollections
 
 /// Placeholder handling for incoming binary packets: an object whose `_placeholder` member is `true`
-/// stands for attachment `num` (the reference's test, `data._placeholder === true`).
+/// stands for attachment `num`. What is accepted is what socket.io-parser accepts: `num` must be a
+/// number in `0..<attachmentCount`, nothing more (an attachment may be named twice, or not at all).
 extension SocketIOValue {
-    /// Checks that the placeholders in `payload` name every attachment `0..<attachmentCount` exactly once.
+    /// Checks that every placeholder in `payload` has a numeric `num` within `0..<attachmentCount`.
     static func checkPlaceholders(in payload: SocketIOValue?, attachmentCount: Int) throws(SocketIOProtocolError) {
-        var seen = [Bool](repeating: false, count: attachmentCount)
-        try payload?.collectPlaceholders(into: &seen)
-        if let missing = seen.firstIndex(of: false) { throw .missingPlaceholder(num: missing) }
+        try payload?.checkPlaceholders(attachmentCount: attachmentCount)
     }
 
-    /// Marks every placeholder found in this value in `seen`.
-    private func collectPlaceholders(into seen: inout [Bool]) throws(SocketIOProtocolError) {
+    private func checkPlaceholders(attachmentCount: Int) throws(SocketIOProtocolError) {
         switch self {
         case .object(let members):
             if members["_placeholder"] == .bool(true) {
-                let num = try Self.placeholderNumber(members)
-                guard num >= 0, num < seen.count else {
-                    throw .placeholderOutOfRange(num: num, attachments: seen.count)
+                switch members["num"] {
+                case .int(let num):
+                    guard num >= 0, num < attachmentCount else {
+                        throw .placeholderOutOfRange(num: num, attachments: attachmentCount)
+                    }
+                case .double(let num):
+                    guard num >= 0, num < Double(attachmentCount) else {
+                        let shown = Int(exactly: num.rounded(.towardZero)) ?? (num < 0 ? Int.min : Int.max)
+                        throw .placeholderOutOfRange(num: shown, attachments: attachmentCount)
+                    }
+                default:
+                    throw .invalidPlaceholder
                 }
-                guard !seen[num] else { throw .duplicatePlaceholder(num: num) }
-                seen[num] = true
             } else {
-                for value in members.values { try value.collectPlaceholders(into: &seen) }
+                for value in members.values { try value.checkPlaceholders(attachmentCount: attachmentCount) }
             }
         case .array(let elements):
-            for element in elements { try element.collectPlaceholders(into: &seen) }
+            for element in elements { try element.checkPlaceholders(attachmentCount: attachmentCount) }
         case .null, .bool, .int, .double, .string, .binary:
             return
         }
     }
 
-    /// The `num` of a placeholder object: an integer, or a double holding a whole number.
-    private static func placeholderNumber(
-        _ members: OrderedDictionary<String, SocketIOValue>
-    ) throws(SocketIOProtocolError) -> Int {
+    /// The attachment a checked placeholder names; nil for a fractional `num` (socket.io-parser's
+    /// lookup then finds nothing: `undefined`, here `null`).
+    private static func placeholderIndex(_ members: OrderedDictionary<String, SocketIOValue>) -> Int? {
         switch members["num"] {
-        case .int(let num):
-            return num
-        case .double(let num):
-            guard let whole = Int(exactly: num) else { throw .invalidPlaceholder }
-            return whole
-        default:
-            throw .invalidPlaceholder
+        case .int(let num): return num
+        case .double(let num): return Int(exactly: num)
+        default: return nil
         }
     }
 
@@ -52,8 +52,12 @@ extension SocketIOValue {
     mutating func replacePlaceholders(with attachments: [ByteBuffer]) {
         switch self {
         case .object(var members):
-            if members["_placeholder"] == .bool(true), let num = try? Self.placeholderNumber(members) {
-                self = .binary(attachments[num])
+            if members["_placeholder"] == .bool(true) {
+                if let num = Self.placeholderIndex(members), attachments.indices.contains(num) {
+                    self = .binary(attachments[num])
+                } else {
+                    self = .null
+                }
                 return
             }
             self = .null  // drop the enum's reference so `members` is uniquely owned

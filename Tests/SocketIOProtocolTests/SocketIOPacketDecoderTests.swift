@@ -86,6 +86,21 @@ final class SocketIOPacketDecoderTests: XCTestCase {
         )
     }
 
+    func testPlaceholdersAreCheckedOnlyForARangeAsSocketIOParserDoes() throws {
+        // socket.io-parser only checks that `num` is a number within the attachments: an attachment
+        // may be named twice or not at all, and a fractional `num` finds nothing (`undefined`: null).
+        var decoder = SocketIOPacketDecoder()
+        let one = buffer(bytes: [1])
+        let two = buffer(bytes: [2])
+        let text = #"52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0},{"_placeholder":true,"num":0.5}]"#
+        XCTAssertNil(try decoder.decode(text: text))
+        XCTAssertNil(try decoder.decode(binary: one))
+        let packet = try decoder.decode(binary: two)
+        XCTAssertEqual(packet?.payload, ["x", .binary(one), .binary(one), .null])
+        XCTAssertNil(try decoder.decode(text: "51-"))
+        XCTAssertEqual(try decoder.decode(binary: one), SocketIOPacket(type: .event, payload: nil), "an unnamed attachment is dropped")
+    }
+
     func testResetDropsPendingPacket() throws {
         var decoder = SocketIOPacketDecoder()
         XCTAssertNil(try decoder.decode(text: #"51-["up",{"_placeholder":true,"num":0}]"#))

@@ -106,7 +106,8 @@ extension EngineServer {
     func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
         let transport = EngineWebSocketTransport(channel: channel, maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes)
         let operations = channel.pipeline.syncOperations
-        let maxMessageSize = max(self.configuration.maxHTTPBufferSize, 1 << 14)
+        // The limit the handshake advertises as maxPayload, as the reference's `ws` server applies it.
+        let maxMessageSize = self.configuration.maxHTTPBufferSize
         let session: EngineSession
         if let sid {
             guard let existing = self.registry.session(id: sid) else {

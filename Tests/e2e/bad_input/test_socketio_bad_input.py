@@ -135,6 +135,21 @@ def binary_echo_control(node):
         ws.close()
 
 
+def placeholders_as_socketio_parser_takes_them(node):
+    """socket.io-parser checks only that `num` is a number within the attachments: an attachment
+    named twice arrives twice, an unnamed one is dropped, a fractional `num` finds nothing (null)."""
+    ws = websocket_session(node.port)
+    try:
+        ws.send_text('452-5["echo",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0},{"_placeholder":true,"num":0.5}]')
+        ws.send(frame(2, b"\x01") + frame(2, b"\x02"))
+        answer = ws.read_text()
+        assert answer == '462-5[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},null]', answer
+        assert ws.read_frame() == (2, b"\x01")
+        assert ws.read_frame() == (2, b"\x01")
+    finally:
+        ws.close()
+
+
 def chat_refused(event: str, args: str, error: str):
     """A `/chat` event with bad arguments: acknowledged `{ok: false, error}`, nothing sent, the socket stays."""
     def run(node):
@@ -212,6 +227,7 @@ CASES = [
     Case("attachments-more-than-announced", "`451-5[\"echo\",{placeholder 0}]`, then two binary frames", "close 1000", more_attachments_than_announced),
     Case("attachments-placeholder-out-of-range", "`451-[\"echo\",{placeholder 7}]` + one binary frame", "close 1000", closes('451-["echo",{"_placeholder":true,"num":7}]', b"\x00")),
     Case("attachments-control", "`451-5[\"echo\",{placeholder 0}]` + binary `01 02`", "echoed back with its attachment", binary_echo_control),
+    Case("attachments-placeholder-twice-missing-fraction", "`452-5[\"echo\",{placeholder 0},{placeholder 0},{placeholder 0.5}]` + two binary frames", "echoed: attachment 0 twice and null, as socket.io-parser reconstructs it (attachment 1 unnamed, dropped)", placeholders_as_socketio_parser_takes_them),
     Case("attachments-binary-without-header", "binary frame `01 02`", "close 1000", closes(b"\x01\x02")),
     Case("packet-type-unknown", "`47[\"x\"]`", "close 1000", closes('47["x"]')),
     Case("packet-type-letter", "`4x`", "close 1000", closes("4x")),

@@ -2,9 +2,11 @@
 polling only, WebSocket only, and polling upgraded to WebSocket."""
 
 import asyncio
+import json
 import os
 
 import pytest
+import websocket
 
 MODES = ["polling", "websocket", "upgrade"]
 MAX_PAYLOAD = 100_000
@@ -108,3 +110,21 @@ def test_many_clients_at_once(start_server, eio):
             assert received == [f"{index}:{i}" for i in range(5)]
 
     eio.run(scenario())
+
+
+def test_websocket_messages_over_the_advertised_max_payload_close_with_1009(start_server, eio):
+    """The WebSocket message limit is the `maxPayload` the handshake advertises, however small."""
+    srv = start_server("--max-payload", "1000")
+    ws = srv.ws_connect()
+    opened = json.loads(eio.recv_ws(ws)[1:])
+    assert opened["maxPayload"] == 1000
+    ws.send("4" + "x" * 999)  # 1,000 bytes: at the limit
+    assert eio.recv_ws(ws) == "4" + "x" * 999
+    ws.send("4" + "x" * 1000)  # 1,001 bytes
+    ws.settimeout(5)
+    code = None
+    while code is None:
+        opcode, data = ws.recv_data(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(data[:2], "big")
+    assert code == 1009
