@@ -174,6 +174,14 @@ enum FixtureHandlers {
                 socket.join(room)
             }
         }
+        // ["handshake"] → ack {time, issued, secure, xdomain}
+        socket.on("handshake") { event in
+            let handshake = socket.handshake
+            event.ack?([
+                "time": .string(handshake.time), "issued": .int(handshake.issued),
+                "secure": .bool(handshake.secure), "xdomain": .bool(handshake.xdomain),
+            ])
+        }
         socket.on("rooms") { event in
             event.ack?(.array(socket.rooms.sorted().map(SocketIOValue.string)))
         }

@@ -18,16 +18,17 @@ public struct SocketIOHandshake: Sendable, Hashable {
         }
         set { self.headersOverride = newValue }
     }
-    /// When the connection was made, as a JavaScript date string.
+    /// When the connection was made, as JavaScript's `Date#toString` writes it in UTC (the reference's
+    /// `new Date() + ""` on a server in UTC): `Fri Dec 04 2026 06:50:00 GMT+0000 (Coordinated Universal Time)`.
     public var time: String {
-        get { self.timeOverride ?? Date(timeIntervalSince1970: Double(self.issued) / 1000).description }
+        get { self.timeOverride ?? Self.javaScriptDateString(millisecondsSince1970: self.issued) }
         set { self.timeOverride = newValue }
     }
     /// The client's address.
     public var address: String
     /// True when the request carried an Origin header.
     public var xdomain: Bool
-    /// True over TLS.
+    /// True over TLS, or behind a proxy that says so (`X-Forwarded-Proto: https`).
     public var secure: Bool
     /// When the connection was made, milliseconds since 1970.
     public var issued: Int
@@ -51,7 +52,7 @@ public struct SocketIOHandshake: Sendable, Hashable {
     init(engine: EngineHandshakeRequest, auth: SocketIOValue?) {
         self.address = engine.remoteAddress?.ipAddress ?? ""
         self.xdomain = engine.headers.contains(name: "origin")
-        self.secure = false
+        self.secure = engine.headers.first(name: "x-forwarded-proto")?.lowercased().hasPrefix("https") ?? false
         self.issued = Int(Date().timeIntervalSince1970 * 1000)
         self.url = engine.uri
         self.engineRequest = engine
@@ -111,3 +112,31 @@ extension SocketIOHandshake {
         hasher.combine(self.query)
     }
 }
+
+extension SocketIOHandshake {
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Date#toString` in UTC for an instant in milliseconds since 1970 (proleptic Gregorian
+    /// calendar, days from the civil-from-days algorithm; no time zone database involved).
+    static func javaScriptDateString(millisecondsSince1970 milliseconds: Int) -> String {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let yearText = year >= 0 ? String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year) : "-" + String(-year)
+        return "\(self.weekdays[weekday]) \(self.months[month - 1]) \(two(day)) \(yearText) "
+            + "\(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT+0000 (Coordinated Universal Time)"
+    }
+}
+

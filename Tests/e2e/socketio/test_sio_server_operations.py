@@ -176,3 +176,31 @@ def test_disconnect_sockets_with_close_ends_every_namespace(start_fixture, mode)
             assert st["sessions"] == 1 and socket_count(st, "/custom") == 0, st
 
     run(scenario())
+
+
+def test_the_handshake_reads_as_the_references(start_fixture):
+    """`time` is JavaScript's `Date#toString` (in UTC) of `issued`, and `secure` follows
+    `X-Forwarded-Proto: https` from a TLS-terminating proxy, as fetchSockets answers of Node nodes."""
+    import datetime
+    import re
+
+    server = start_fixture()
+
+    async def scenario():
+        async with Clients(server) as clients:
+            plain = await clients.connect("websocket", name="plain")
+            (answer,) = await plain.request("handshake")
+            assert answer["secure"] is False, answer
+            assert re.fullmatch(r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d{4} \d\d:\d\d:\d\d GMT\+0000 \(Coordinated Universal Time\)", answer["time"]), answer
+            issued = datetime.datetime.fromtimestamp(answer["issued"] / 1000, tz=datetime.timezone.utc)
+            assert answer["time"].startswith(issued.strftime("%a %b %d %Y %H:%M:%S")), answer
+            proxied = clients.new(name="proxied")
+            await asyncio.wait_for(
+                proxied.connect(server.base_url, headers={"X-Forwarded-Proto": "https"}, transports=["polling"],
+                                namespaces=["/"], socketio_path="socket.io", wait_timeout=5),
+                10,
+            )
+            (answer,) = await proxied.request("handshake")
+            assert answer["secure"] is True, answer
+
+    run(scenario())
