@@ -87,9 +87,10 @@ public final class EngineSession: @unchecked Sendable {
         return .control(.open, json)
     }
 
-    /// The transport the session currently sends on (nil once it is closing).
+    /// The transport the session currently sends on (nil once it is closing). Read it on
+    /// ``eventLoop``: elsewhere the session's state cannot be read safely, and the answer is nil.
     public var transportOnEventLoop: EngineServerConfiguration.TransportKind? {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.eventLoop.inEventLoop else { return nil }
         switch self.machine.transport {
         case .polling: return .polling
         case .websocket: return .websocket
@@ -97,9 +98,9 @@ public final class EngineSession: @unchecked Sendable {
         }
     }
 
-    /// Why the session ended, once it has.
+    /// Why the session ended, once it has. Read it on ``eventLoop`` (nil elsewhere).
     public var closeReasonOnEventLoop: EngineCloseReason? {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.eventLoop.inEventLoop else { return nil }
         return self.closeReason
     }
 
@@ -120,9 +121,12 @@ public final class EngineSession: @unchecked Sendable {
     /// Sends a binary message.
     public func send(binary: ByteBuffer) { self.send(.message(binary: binary)) }
 
-    /// ``send(_:volatile:)`` for callers already on ``eventLoop`` (no hop).
+    /// ``send(_:volatile:)`` for callers already on ``eventLoop`` (no hop; called elsewhere, it hops).
     public func sendOnEventLoop(_ frame: EngineFrame, volatile: Bool = false) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.sendOnEventLoop(frame, volatile: volatile) }
+            return
+        }
         switch self.machine.send(frame, volatile: volatile) {
         case .writeWebSocket(let frame):
             guard let webSocket = self.webSocket else { return }

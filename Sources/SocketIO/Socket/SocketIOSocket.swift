@@ -7,8 +7,9 @@ import SocketIOProtocol
 /// One client's membership of one namespace.
 ///
 /// A socket lives on the event loop of its connection: handlers run there, and registering handlers
-/// (`on`, `onDisconnect`, `use`) must happen there — typically inside the namespace's connection
-/// handler. Emitting, joining, leaving and disconnecting work from any thread.
+/// (`on`, `onDisconnect`, `use`) belongs there — typically inside the namespace's connection
+/// handler; called from another thread, a registration is carried to the loop and takes effect a
+/// moment later. Emitting, joining, leaving and disconnecting work from any thread.
 public final class SocketIOSocket: @unchecked Sendable {
     /// The socket id: 20 random URL-safe characters, independent of the Engine.IO session id.
     public let id: String
@@ -63,9 +64,18 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     // MARK: - Handlers (register on the event loop)
 
+    /// True on the socket's loop. Elsewhere (a misuse: handlers belong to the loop) it runs
+    /// `register` there instead, a moment later, and returns false.
+    private func onOwnLoop(_ register: @escaping (SocketIOSocket) -> Void) -> Bool {
+        if self.eventLoop.inEventLoop { return true }
+        let registration = UncheckedRegistration(register)
+        self.eventLoop.execute { registration.body(self) }
+        return false
+    }
+
     /// Handles events named `event`.
     public func on(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.on(event, handler) }) else { return }
         if let index = self.handlers.firstIndex(where: { $0.event == event }) {
             self.handlers[index].handler = handler
         } else {
@@ -75,31 +85,31 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Handles every event, before its named handler.
     public func onAny(_ handler: @escaping (SocketIOEvent) -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.onAny(handler) }) else { return }
         self.anyHandlers.append(handler)
     }
 
     /// Runs before every incoming event; throwing drops the event and reports the error to ``onError(_:)``.
     public func use(_ middleware: @escaping (SocketIOEvent) throws -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.use(middleware) }) else { return }
         self.middlewares.append(middleware)
     }
 
     /// Receives errors thrown by packet middlewares.
     public func onError(_ handler: @escaping (any Error) -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.onError(handler) }) else { return }
         self.errorHandlers.append(handler)
     }
 
     /// Runs when the socket is about to leave (it is still in its rooms).
     public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.onDisconnecting(handler) }) else { return }
         self.disconnectingHandlers.append(handler)
     }
 
     /// Runs once the socket has left its namespace.
     public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
-        self.eventLoop.preconditionInEventLoop()
+        guard self.onOwnLoop({ $0.onDisconnect(handler) }) else { return }
         self.disconnectHandlers.append(handler)
     }
 
@@ -330,3 +340,11 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.disconnectHandlers = []
     }
 }
+
+/// A handler registration handed to the socket's loop. Handlers are not `Sendable` (they run on the
+/// loop only); moving one to the loop to register it there is the one crossing they make.
+private struct UncheckedRegistration: @unchecked Sendable {
+    let body: (SocketIOSocket) -> Void
+    init(_ body: @escaping (SocketIOSocket) -> Void) { self.body = body }
+}
+
