@@ -174,6 +174,18 @@ enum FixtureHandlers {
                 socket.join(room)
             }
         }
+        // ["twice"]: two listeners, each emits ["heard", 1 or 2]; ["off-twice"] removes both (ack true);
+        // ["any-order"] → ack the catch-all listeners that ran, in order (one prepended)
+        socket.on("twice") { _ in socket.emit("heard", 1) }
+        socket.on("twice") { _ in socket.emit("heard", 2) }
+        socket.on("off-twice") { event in
+            socket.off("twice")
+            event.ack?(true)
+        }
+        let anyOrder = NIOLockedValueBox<[SocketIOValue]>([])
+        socket.onAny { event in if event.name == "any-order" { anyOrder.withLockedValue { $0.append("second") } } }
+        socket.prependAny { event in if event.name == "any-order" { anyOrder.withLockedValue { $0 = ["first"] } } }
+        socket.on("any-order") { event in event.ack?(.array(anyOrder.withLockedValue { $0 })) }
         // ["handshake"] → ack {time, issued, secure, xdomain}
         socket.on("handshake") { event in
             let handshake = socket.handshake

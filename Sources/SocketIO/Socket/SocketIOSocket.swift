@@ -73,20 +73,35 @@ public final class SocketIOSocket: @unchecked Sendable {
         return false
     }
 
-    /// Handles events named `event`.
+    /// Adds a listener for events named `event`, as the reference's `socket.on` (an EventEmitter):
+    /// every listener of an event runs, in the order they were added.
     public func on(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
         guard self.onOwnLoop({ $0.on(event, handler) }) else { return }
-        if let index = self.handlers.firstIndex(where: { $0.event == event }) {
-            self.handlers[index].handler = handler
-        } else {
-            self.handlers.append((event, handler))
-        }
+        self.handlers.append((event, handler))
     }
 
-    /// Handles every event, before its named handler.
+    /// Removes every listener of `event` (`socket.off(event)`, `removeAllListeners(event)`).
+    public func off(_ event: String) {
+        guard self.onOwnLoop({ $0.off(event) }) else { return }
+        self.handlers.removeAll { $0.event == event }
+    }
+
+    /// Adds a listener for every event; catch-all listeners run before the named ones.
     public func onAny(_ handler: @escaping (SocketIOEvent) -> Void) {
         guard self.onOwnLoop({ $0.onAny(handler) }) else { return }
         self.anyHandlers.append(handler)
+    }
+
+    /// Adds a catch-all listener in front of the others (`socket.prependAny`).
+    public func prependAny(_ handler: @escaping (SocketIOEvent) -> Void) {
+        guard self.onOwnLoop({ $0.prependAny(handler) }) else { return }
+        self.anyHandlers.insert(handler, at: 0)
+    }
+
+    /// Removes every catch-all listener (`socket.offAny()`).
+    public func offAny() {
+        guard self.onOwnLoop({ $0.offAny() }) else { return }
+        self.anyHandlers.removeAll()
     }
 
     /// Runs before every incoming event; throwing drops the event and reports the error to ``onError(_:)``.
@@ -307,7 +322,6 @@ public final class SocketIOSocket: @unchecked Sendable {
         for handler in self.anyHandlers { handler(event) }
         for entry in self.handlers where entry.event == event.name {
             entry.handler(event)
-            break
         }
     }
 

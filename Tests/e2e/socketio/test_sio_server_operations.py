@@ -204,3 +204,24 @@ def test_the_handshake_reads_as_the_references(start_fixture):
             assert answer["secure"] is True, answer
 
     run(scenario())
+
+
+def test_socket_on_adds_listeners_as_an_event_emitter(start_fixture):
+    """`socket.on` adds a listener (every listener of an event runs, in order), `off(event)` removes
+    them, and `prependAny` puts a catch-all listener in front of the others, as the reference's
+    EventEmitter-based socket does."""
+    server = start_fixture()
+
+    async def scenario():
+        async with Clients(server) as clients:
+            client = await clients.connect("websocket", name="listener")
+            await client.emit("twice")
+            await eventually(lambda: len(client.events("heard")) >= 2, 5)
+            assert client.events("heard") == [[1], [2]]
+            assert await client.request("off-twice") == [True]
+            await client.emit("twice")
+            await asyncio.sleep(QUIET_PERIOD)
+            assert client.events("heard") == [[1], [2]], "the removed listeners still ran"
+            assert await client.request("any-order") == [["first", "second"]]
+
+    run(scenario())
