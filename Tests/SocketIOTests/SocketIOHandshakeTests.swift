@@ -24,7 +24,8 @@ final class SocketIOHandshakeTests: XCTestCase {
         XCTAssertEqual(handshake.query, ["EIO": "4", "transport": "websocket", "room": "a/b"])
         XCTAssertTrue(handshake.xdomain)
         XCTAssertEqual(handshake.url, "/socket.io/?EIO=4&transport=websocket&room=a%2Fb")
-        XCTAssertEqual(handshake.time, Date(timeIntervalSince1970: Double(handshake.issued) / 1000).description)
+        XCTAssertEqual(handshake.time, SocketIOHandshake.javaScriptDateString(millisecondsSince1970: handshake.issued))
+        XCTAssertTrue(handshake.time.hasSuffix(" GMT+0000 (Coordinated Universal Time)"), handshake.time)
         XCTAssertFalse(handshake.time.isEmpty)
     }
 
