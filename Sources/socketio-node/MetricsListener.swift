@@ -15,7 +15,8 @@ enum MetricsListener {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(MetricsRequestHandler(routes: routes))
-                    channel.eventLoop.scheduleTask(in: deadline) { channel.close(promise: nil) }
+                    let expiry = channel.eventLoop.scheduleTask(in: deadline) { channel.close(promise: nil) }
+                    channel.closeFuture.whenComplete { _ in expiry.cancel() }
                 }
             }
             .bind(host: host, port: port)

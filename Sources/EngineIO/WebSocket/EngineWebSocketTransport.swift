@@ -46,6 +46,7 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// The handler left the pipeline: drop the context (and the reference cycle through it).
     func detach() {
         self.context = nil
+        self.onOverflow = nil  // it holds the session, which holds this transport
         self.detached = true
     }
 

@@ -90,12 +90,16 @@ public final class SocketIONamespace: @unchecked Sendable {
 
     // MARK: Cleanup of empty children
 
+    /// A CONNECT is on its way into this namespace. Counted for children of dynamic parents only (the
+    /// only namespaces ever removed), so connections to static ones share no counter across loops.
     func connectStarted() {
+        guard self.parent != nil else { return }
         self.connecting.wrappingIncrement(ordering: .relaxed)
     }
 
     /// A CONNECT that ``connectStarted()`` counted is over (joined, refused, or its client left).
     func connectEnded() {
+        guard self.parent != nil else { return }
         let left = self.connecting.wrappingDecrementThenLoad(ordering: .relaxed)
         if left == 0, self.socketsBox.withLockedValue({ $0.isEmpty }) { self.scheduleCleanup() }
     }
