@@ -42,7 +42,14 @@ let package = Package(
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                "CZlib",
             ]
+        ),
+        // zlib for WebSocket permessage-deflate (RFC 7692), from the system (`zlib1g-dev`).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .executableTarget(
             name: "engineio-echo",
@@ -129,6 +136,7 @@ let package = Package(
             name: "socketio-bench",
             dependencies: [
                 "SocketIOProtocol",
+                "EngineIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -25,6 +25,8 @@ struct EngineIOEcho: AsyncParsableCommand {
     @Flag(name: .customLong("cors-credentials"), help: "Send Access-Control-Allow-Credentials: true.") var corsCredentials = false
     @Flag(help: "Set the io cookie on handshake responses.") var cookie = false
     @Option(name: .customLong("compression-threshold"), help: "Compress polling responses of at least this many bytes.") var compressionThreshold = 1024
+    @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
+    @Option(name: .customLong("per-message-deflate-threshold"), help: "With permessage-deflate, compress messages of at least this many bytes.") var perMessageDeflateThreshold = 1024
     @Option(name: .customLong("close-on"), help: "Close the session when a text message equals this text.") var closeOn: String?
     @Option(name: .customLong("reject-header"), help: "Refuse handshakes that carry this header (403 Forbidden).") var rejectHeader: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
@@ -62,6 +64,7 @@ struct EngineIOEcho: AsyncParsableCommand {
             ),
             cookie: self.cookie ? EngineCookie() : nil,
             compressionThreshold: self.compressionThreshold,
+            perMessageDeflate: self.perMessageDeflate ? EnginePerMessageDeflate(threshold: self.perMessageDeflateThreshold) : nil,
             allowRequest: rejectHeader.map(Self.refusing(header:))
         )
         let stats = StatsBox()

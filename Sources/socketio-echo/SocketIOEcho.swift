@@ -18,6 +18,9 @@ struct SocketIOEcho: AsyncParsableCommand {
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
 
+    @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
+    @Option(name: .customLong("per-message-deflate-threshold"), help: "With permessage-deflate, compress messages of at least this many bytes.") var perMessageDeflateThreshold = 1024
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0…65535") }
         guard self.pingInterval > 0, self.pingTimeout > 0, self.connectTimeout > 0 else {
@@ -32,6 +35,9 @@ struct SocketIOEcho: AsyncParsableCommand {
         configuration.engine.timing.pingTimeout = .milliseconds(Int64(self.pingTimeout))
         configuration.engine.cors = EngineCORSPolicy(origins: .any, allowCredentials: true)
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
+        if self.perMessageDeflate {
+            configuration.engine.perMessageDeflate = EnginePerMessageDeflate(threshold: self.perMessageDeflateThreshold)
+        }
         let io = SocketIOServer(configuration: configuration)
         for name in ["/", "/custom"] {
             io.of(name).onConnection { socket in

@@ -29,6 +29,8 @@ struct NodeConfiguration: Sendable {
     var pingInterval: TimeAmount
     var pingTimeout: TimeAmount
     var maxHTTPBufferSize: Int
+    /// WebSocket permessage-deflate; nil: off (the reference's default).
+    var perMessageDeflate: EnginePerMessageDeflate?
     var connectTimeout: TimeAmount
     var logLevel: Logger.Level
     /// Event loop threads.
@@ -74,6 +76,16 @@ struct NodeConfiguration: Sendable {
         self.maxHTTPBufferSize = try reader.read(.maxHTTPBufferSize, flag: options.maxHTTPBufferSize, default: 1_000_000) {
             try SettingParser.integer($0, in: 1...1_073_741_824)
         }
+        let deflate = try reader.read(
+            .perMessageDeflate,
+            flag: options.perMessageDeflate.map { $0 ? "true" : "false" },
+            default: false,
+            SettingParser.boolean
+        )
+        let deflateThreshold = try reader.read(.perMessageDeflateThreshold, flag: options.perMessageDeflateThreshold, default: 1024) {
+            try SettingParser.integer($0, in: 0...1_073_741_824)
+        }
+        self.perMessageDeflate = deflate ? EnginePerMessageDeflate(threshold: deflateThreshold) : nil
         self.connectTimeout = try reader.read(
             .connectTimeout,
             flag: options.connectTimeout,
@@ -141,6 +153,7 @@ struct NodeConfiguration: Sendable {
         engine.timing.pingInterval = self.pingInterval
         engine.timing.pingTimeout = self.pingTimeout
         engine.maxHTTPBufferSize = self.maxHTTPBufferSize
+        engine.perMessageDeflate = self.perMessageDeflate
         engine.httpLimits = self.httpLimits
         if !self.corsOrigins.isEmpty {
             engine.cors = EngineCORSPolicy(

@@ -98,6 +98,22 @@ struct NodeOptions: ParsableArguments {
     var printRoutingTag = false
 
     @Flag(
+        name: .customLong("per-message-deflate"),
+        inversion: .prefixedNo,
+        help: ArgumentHelp(NodeSetting.perMessageDeflate.help("Negotiate WebSocket permessage-deflate (RFC 7692) with clients that offer it."))
+    )
+    var perMessageDeflate: Bool?
+
+    @Option(
+        name: .customLong("per-message-deflate-threshold"),
+        help: ArgumentHelp(
+            NodeSetting.perMessageDeflateThreshold.help("With permessage-deflate, compress WebSocket messages of at least this many bytes."),
+            valueName: "bytes"
+        )
+    )
+    var perMessageDeflateThreshold: String?
+
+    @Flag(
         name: .customLong("bench-handlers"),
         inversion: .prefixedNo,
         help: ArgumentHelp(NodeSetting.benchHandlers.help("Install the echo, join, broadcast and to-room handlers on / for socketio-bench."))

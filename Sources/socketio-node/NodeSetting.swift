@@ -27,6 +27,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case corsCheckOrigin = "cors-check-origin"
     case metricsPort = "metrics-port"
     case maxRoomsPerSocket = "max-rooms-per-socket"
+    case perMessageDeflate = "per-message-deflate"
+    case perMessageDeflateThreshold = "per-message-deflate-threshold"
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -64,6 +66,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .corsCheckOrigin: return "on"
         case .metricsPort: return "none: /metrics on --port"
         case .maxRoomsPerSocket: return "1000"
+        case .perMessageDeflate: return "off"
+        case .perMessageDeflateThreshold: return "1024"
         }
     }
 

@@ -357,6 +357,21 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.respondRefusedUpgrade(error: .badRequest, message: nil, context: context)
             return
         }
+        // permessage-deflate (when enabled): a malformed or unacceptable offer fails the upgrade
+        // with 400, as the reference's `ws` fails it; no offer means no compression.
+        var deflate: EnginePerMessageDeflateAgreement?
+        if let options = self.server.configuration.perMessageDeflate {
+            switch EnginePerMessageDeflateNegotiation.negotiate(headerLines: head.headers["sec-websocket-extensions"], options: options) {
+            case .notOffered:
+                break
+            case .accepted(let agreement):
+                deflate = agreement
+            case .refused:
+                self.server.statistics.countError(.badRequest)
+                self.respondRefusedUpgrade(error: .badRequest, message: nil, context: context)
+                return
+            }
+        }
         let request = EngineHandshakeRequest(
             method: head.method,
             uri: head.uri,
@@ -374,20 +389,31 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 handler.server.statistics.countError(.forbidden)
                 handler.respondRefusedUpgrade(error: .forbidden, message: message, context: context)
             case .allow:
-                handler.switchToWebSocket(head: head, accept: accept, request: request, sid: sid, context: context)
+                handler.switchToWebSocket(head: head, accept: accept, deflate: deflate, request: request, sid: sid, context: context)
             }
         }
     }
 
     /// Writes the 101, replaces the HTTP handlers with the WebSocket ones and starts the session.
-    private func switchToWebSocket(head: HTTPRequestHead, accept: String, request: EngineHandshakeRequest, sid: String?, context: ChannelHandlerContext) {
-        let responseHead = EngineWebSocketHandshake.switchingProtocolsHead(version: head.version, accept: accept)
+    private func switchToWebSocket(
+        head: HTTPRequestHead,
+        accept: String,
+        deflate: EnginePerMessageDeflateAgreement?,
+        request: EngineHandshakeRequest,
+        sid: String?,
+        context: ChannelHandlerContext
+    ) {
+        let responseHead = EngineWebSocketHandshake.switchingProtocolsHead(
+            version: head.version,
+            accept: accept,
+            extensions: deflate?.responseHeaderValue
+        )
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         let channel = context.channel
         self.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
         do {
-            try self.server.startWebSocket(channel: channel, request: request, sid: sid)
+            try self.server.startWebSocket(channel: channel, request: request, sid: sid, deflate: deflate)
         } catch {
             channel.close(promise: nil)
             return

@@ -103,8 +103,15 @@ extension EngineServer {
     ///
     /// One handler (``EngineWebSocketConnectionHandler``) parses frames, and the transport writes
     /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
-    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
-        let transport = EngineWebSocketTransport(channel: channel, maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes)
+    /// With `deflate` (negotiated permessage-deflate) the transport compresses messages at or above
+    /// the configured threshold and the handler inflates compressed ones.
+    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?, deflate: EnginePerMessageDeflateAgreement? = nil) throws {
+        let transport = EngineWebSocketTransport(
+            channel: channel,
+            maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes,
+            deflater: deflate?.makeDeflater(),
+            compressionThreshold: self.configuration.perMessageDeflate?.threshold ?? 0
+        )
         let operations = channel.pipeline.syncOperations
         // The limit the handshake advertises as maxPayload, as the reference's `ws` server applies it.
         let maxMessageSize = self.configuration.maxHTTPBufferSize
@@ -118,7 +125,7 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
-        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize))
+        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize, deflate: deflate))
         if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {

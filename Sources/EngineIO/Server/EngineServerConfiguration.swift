@@ -27,6 +27,9 @@ public struct EngineServerConfiguration: Sendable {
     /// Polling responses at or above this many bytes are compressed when the client accepts it;
     /// nil disables compression. 1024 by default.
     public var compressionThreshold: Int?
+    /// permessage-deflate on WebSocket connections (RFC 7692); nil (the default, as in the
+    /// reference) turns it off and the extension is never negotiated.
+    public var perMessageDeflate: EnginePerMessageDeflate?
     /// Decides whether a handshake may proceed (sees method, headers, query, remote address).
     public var allowRequest: EngineAllowRequest?
     /// Makes session ids; 20 URL-safe random characters by default.
@@ -51,6 +54,7 @@ public struct EngineServerConfiguration: Sendable {
         cors: EngineCORSPolicy? = nil,
         cookie: EngineCookie? = nil,
         compressionThreshold: Int? = 1024,
+        perMessageDeflate: EnginePerMessageDeflate? = nil,
         allowRequest: EngineAllowRequest? = nil,
         sessionIDGenerator: @escaping @Sendable () -> String = { SessionIDGenerator.make() },
         maxBufferedBytes: Int = 16 * 1_048_576,
@@ -65,6 +69,7 @@ public struct EngineServerConfiguration: Sendable {
         self.cors = cors
         self.cookie = cookie
         self.compressionThreshold = compressionThreshold
+        self.perMessageDeflate = perMessageDeflate
         self.allowRequest = allowRequest
         self.sessionIDGenerator = sessionIDGenerator
         self.maxBufferedBytes = maxBufferedBytes

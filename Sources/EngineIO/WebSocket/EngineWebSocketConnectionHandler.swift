@@ -12,11 +12,16 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
     let transport: EngineWebSocketTransport
     private let session: EngineSession
     private var parser: EngineWebSocketFrameParser
+    /// The permessage-deflate decompressor when the extension was negotiated.
+    private let inflater: EngineInflater?
+    /// The connection failed (a close frame is on its way): later bytes are ignored.
+    private var failed = false
 
-    init(transport: EngineWebSocketTransport, session: EngineSession, maxMessageSize: Int) {
+    init(transport: EngineWebSocketTransport, session: EngineSession, maxMessageSize: Int, deflate: EnginePerMessageDeflateAgreement? = nil) {
         self.transport = transport
         self.session = session
-        self.parser = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize)
+        self.parser = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize, perMessageDeflate: deflate != nil)
+        self.inflater = deflate?.makeInflater()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -37,9 +42,16 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.failed else { return }
         var bytes = Self.unwrapInboundIn(data)
         while let event = self.parser.next(from: &bytes) {
+            // A compressed message is inflated here, on the connection's loop, within the same limit.
+            let event = event.inflated(with: self.inflater, limit: self.parser.maxMessageSize)
             self.handle(event)
+            if case .failure = event {
+                self.failed = true
+                return
+            }
         }
     }
 
@@ -57,6 +69,10 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
             self.transport.pong(payload)
         case .pong:
             break
+        case .compressedText, .compressedBinary:
+            // Inflated before this point; left compressed only if inflation did not run.
+            self.failed = true
+            self.transport.close(code: .unexpectedServerError)
         case .close(let code, _):
             // Echo the client's code (1000 when it sent none), then close.
             self.transport.close(code: code.map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure)

@@ -12,26 +12,28 @@ enum EngineWebSocketFrameHeader {
         payloadLength < 126 ? 2 : (payloadLength <= Int(UInt16.max) ? 4 : 10)
     }
 
-    /// Writes the header of a final frame at `index` of `buffer` (which must have room for it).
+    /// Writes the header of a final frame at `index` of `buffer` (which must have room for it);
+    /// `compressed` sets RSV1 (a permessage-deflate message).
     @inline(__always)
-    static func set(opcode: UInt8, payloadLength: Int, in buffer: inout ByteBuffer, at index: Int) {
+    static func set(opcode: UInt8, payloadLength: Int, compressed: Bool = false, in buffer: inout ByteBuffer, at index: Int) {
+        let first = UInt16(0x80 | (compressed ? 0x40 : 0) | opcode) << 8
         if payloadLength < 126 {
-            buffer.setInteger(UInt16(0x80 | opcode) << 8 | UInt16(payloadLength), at: index)
+            buffer.setInteger(first | UInt16(payloadLength), at: index)
         } else if payloadLength <= Int(UInt16.max) {
-            buffer.setInteger(UInt16(0x80 | opcode) << 8 | 126, at: index)
+            buffer.setInteger(first | 126, at: index)
             buffer.setInteger(UInt16(payloadLength), at: index + 2)
         } else {
-            buffer.setInteger(UInt16(0x80 | opcode) << 8 | 127, at: index)
+            buffer.setInteger(first | 127, at: index)
             buffer.setInteger(UInt64(payloadLength), at: index + 2)
         }
     }
 
     /// Appends the header of a final frame to `buffer`.
     @inline(__always)
-    static func write(opcode: UInt8, payloadLength: Int, to buffer: inout ByteBuffer) {
+    static func write(opcode: UInt8, payloadLength: Int, compressed: Bool = false, to buffer: inout ByteBuffer) {
         let length = self.length(payloadLength: payloadLength)
         buffer.reserveCapacity(minimumWritableBytes: length)
-        self.set(opcode: opcode, payloadLength: payloadLength, in: &buffer, at: buffer.writerIndex)
+        self.set(opcode: opcode, payloadLength: payloadLength, compressed: compressed, in: &buffer, at: buffer.writerIndex)
         buffer.moveWriterIndex(forwardBy: length)
     }
 }

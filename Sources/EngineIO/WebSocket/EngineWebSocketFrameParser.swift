@@ -19,6 +19,11 @@ package struct EngineWebSocketFrameParser {
         case text(ByteBuffer)
         /// A complete binary message (fragments reassembled), unmasked.
         case binary(ByteBuffer)
+        /// A complete text message compressed with permessage-deflate (its first frame had RSV1):
+        /// the raw DEFLATE bytes, to be inflated (and then checked as UTF-8).
+        case compressedText(ByteBuffer)
+        /// A complete binary message compressed with permessage-deflate: the raw DEFLATE bytes.
+        case compressedBinary(ByteBuffer)
         /// A ping and its payload (to be answered with a pong carrying the same payload).
         case ping(ByteBuffer)
         /// A pong (unsolicited or not; nothing to do).
@@ -32,6 +37,8 @@ package struct EngineWebSocketFrameParser {
 
     /// The largest message accepted (a single frame's payload, and the sum of a fragmented message's).
     package let maxMessageSize: Int
+    /// permessage-deflate was negotiated: RSV1 may mark the first frame of a data message as compressed.
+    package let perMessageDeflate: Bool
 
     /// Bytes of a header that arrived split across reads (nil when no header is in progress).
     private var headerBytes: ByteBuffer?
@@ -47,12 +54,16 @@ package struct EngineWebSocketFrameParser {
     private var message: ByteBuffer?
     /// The opcode of the message being read (text or binary), 0 when no message is open.
     private var messageOpcode: UInt8 = 0
+    /// The message being read is compressed (its first frame had RSV1).
+    private var messageCompressed = false
     /// A close frame or a protocol error ended the stream.
     private var finished = false
 
-    /// A parser for messages of at most `maxMessageSize` bytes.
-    package init(maxMessageSize: Int) {
+    /// A parser for messages of at most `maxMessageSize` bytes (on the wire, so compressed messages
+    /// are bounded before they are inflated), with RSV1 allowed when `perMessageDeflate` is on.
+    package init(maxMessageSize: Int, perMessageDeflate: Bool = false) {
         self.maxMessageSize = maxMessageSize
+        self.perMessageDeflate = perMessageDeflate
     }
 
     /// Whether the parser holds no bytes at all (between frames, no message open).
@@ -89,6 +100,8 @@ package struct EngineWebSocketFrameParser {
     private struct Header {
         var fin: Bool
         var opcode: UInt8
+        /// RSV1: the message this frame starts is compressed.
+        var compressed: Bool
         var length: Int
         /// The masking key as it sits in memory (its bytes in wire order).
         var maskKey: UInt32
@@ -155,8 +168,13 @@ package struct EngineWebSocketFrameParser {
         let fin = first & 0x80 != 0
         let opcode = first & 0x0F
         let shortLength = Int(second & 0x7F)
-        // No extension is negotiated, so every RSV bit must be clear.
-        guard first & 0x70 == 0 else { return .invalid(.protocolError) }
+        // RSV2 and RSV3 belong to no extension in use; RSV1 only with permessage-deflate, and only on
+        // the first frame of a data message (RFC 7692 §6.1: never on continuations or control frames).
+        let compressed = first & 0x40 != 0
+        guard first & 0x30 == 0 else { return .invalid(.protocolError) }
+        if compressed {
+            guard self.perMessageDeflate, opcode == Opcode.text || opcode == Opcode.binary else { return .invalid(.protocolError) }
+        }
         // A client must mask every frame (§5.1).
         guard second & 0x80 != 0 else { return .invalid(.protocolError) }
         switch opcode {
@@ -190,7 +208,7 @@ package struct EngineWebSocketFrameParser {
         }
         guard bytes.count >= headerLength else { return .incomplete(needed: headerLength) }
         let maskKey = bytes.loadUnaligned(fromByteOffset: 2 + lengthBytes, as: UInt32.self)
-        return .complete(Header(fin: fin, opcode: opcode, length: length, maskKey: maskKey), length: headerLength)
+        return .complete(Header(fin: fin, opcode: opcode, compressed: compressed, length: length, maskKey: maskKey), length: headerLength)
     }
 
     // MARK: - Payloads
@@ -211,6 +229,7 @@ package struct EngineWebSocketFrameParser {
         switch header.opcode {
         case Opcode.text, Opcode.binary:
             self.messageOpcode = header.opcode
+            self.messageCompressed = header.compressed
             self.message = ByteBufferAllocator().buffer(capacity: min(header.length, Self.maxReservation))
         case Opcode.continuation:
             if header.length > 0 { self.message!.reserveCapacity(minimumWritableBytes: min(header.length, Self.maxReservation)) }
@@ -253,8 +272,11 @@ package struct EngineWebSocketFrameParser {
             guard header.fin else { return nil }
             let payload = self.message!
             let opcode = self.messageOpcode
+            let compressed = self.messageCompressed
             self.message = nil
             self.messageOpcode = 0
+            self.messageCompressed = false
+            if compressed { return opcode == Opcode.text ? .compressedText(payload) : .compressedBinary(payload) }
             guard opcode == Opcode.text else { return .binary(payload) }
             // §8.1: a text message that is not UTF-8 fails the connection (1007, as `ws` closes it).
             guard payload.withUnsafeReadableBytes(UTF8Validation.isValid) else { return self.fail(.dataInconsistentWithMessage) }
@@ -304,6 +326,7 @@ package struct EngineWebSocketFrameParser {
         self.control = nil
         self.message = nil
         self.messageOpcode = 0
+        self.messageCompressed = false
         self.remaining = 0
     }
 

@@ -18,13 +18,11 @@ enum EngineWebSocketHandshake {
         return String(buffer: accept)
     }
 
-    /// The 101 response head.
-    static func switchingProtocolsHead(version: HTTPVersion, accept: String) -> HTTPResponseHead {
-        HTTPResponseHead(
-            version: version,
-            status: .switchingProtocols,
-            headers: ["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept]
-        )
+    /// The 101 response head, naming the negotiated `extensions` when there are any.
+    static func switchingProtocolsHead(version: HTTPVersion, accept: String, extensions: String? = nil) -> HTTPResponseHead {
+        var headers: HTTPHeaders = ["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept]
+        if let extensions { headers.add(name: "Sec-WebSocket-Extensions", value: extensions) }
+        return HTTPResponseHead(version: version, status: .switchingProtocols, headers: headers)
     }
 }
 

@@ -29,9 +29,17 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// before the connection is closed with 1008 (set by the connection handler).
     var onOverflow: (@Sendable (EngineWebSocketTransport) -> Void)?
 
-    init(channel: any Channel, maxBufferedBytes: Int = .max) {
+    /// The permessage-deflate compressor when the extension was negotiated (used on the channel's
+    /// loop only); nil sends every message plain.
+    private let deflater: EngineDeflater?
+    /// With a ``deflater``, messages of at least this many bytes go out compressed.
+    private let compressionThreshold: Int
+
+    init(channel: any Channel, maxBufferedBytes: Int = .max, deflater: EngineDeflater? = nil, compressionThreshold: Int = 0) {
         self.channel = channel
         self.maxBufferedBytes = maxBufferedBytes
+        self.deflater = deflater
+        self.compressionThreshold = compressionThreshold
     }
 
     /// Whether the socket's outbound buffer is below its high watermark.
@@ -132,16 +140,25 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     private func writeOnLoop(_ frame: EngineFrame) {
         // Nothing may follow a close frame (RFC 6455 §5.5.1).
         guard !self.closeSent else { return }
+        let opcode = frame.kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
+        // permessage-deflate: compressed per connection (the window is this connection's), so a
+        // broadcast's prepared message is not used; the compressed payload has room for the header.
+        if let deflater = self.deflater, frame.bytes.readableBytes >= max(self.compressionThreshold, 1),
+            let compressed = deflater.compress(frame.bytes, headroom: EngineWebSocketFrameHeader.maxLength)
+        {
+            self.writeFrame(opcode: opcode, payload: compressed, compressed: true)
+            return
+        }
         if let message = frame.webSocketMessage {
             self.send(message)
         } else {
-            let opcode = frame.kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
             self.writeFrame(opcode: opcode, payload: frame.bytes)
         }
     }
 
-    /// Writes `payload` as one final frame of `opcode` with as few buffers as possible.
-    private func writeFrame(opcode: UInt8, payload: ByteBuffer) {
+    /// Writes `payload` as one final frame of `opcode` (RSV1 set when `compressed`) with as few
+    /// buffers as possible.
+    private func writeFrame(opcode: UInt8, payload: ByteBuffer, compressed: Bool = false) {
         var payload = payload
         let payloadLength = payload.readableBytes
         let headerLength = EngineWebSocketFrameHeader.length(payloadLength: payloadLength)
@@ -149,7 +166,7 @@ final class EngineWebSocketTransport: @unchecked Sendable {
             payload.modifyIfUniquelyOwned { buffer -> Bool in
                 let start = buffer.readerIndex - headerLength
                 guard start >= 0 else { return false }
-                EngineWebSocketFrameHeader.set(opcode: opcode, payloadLength: payloadLength, in: &buffer, at: start)
+                EngineWebSocketFrameHeader.set(opcode: opcode, payloadLength: payloadLength, compressed: compressed, in: &buffer, at: start)
                 buffer.moveReaderIndex(to: start)
                 return true
             } ?? false
@@ -157,12 +174,12 @@ final class EngineWebSocketTransport: @unchecked Sendable {
             self.send(payload)
         } else if payloadLength <= Self.copyThreshold {
             var message = self.channel.allocator.buffer(capacity: headerLength + payloadLength)
-            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, to: &message)
+            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, compressed: compressed, to: &message)
             message.writeImmutableBuffer(payload)
             self.send(message)
         } else {
             var header = self.channel.allocator.buffer(capacity: headerLength)
-            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, to: &header)
+            EngineWebSocketFrameHeader.write(opcode: opcode, payloadLength: payloadLength, compressed: compressed, to: &header)
             self.send(header)
             self.send(payload)
         }
