@@ -133,7 +133,8 @@ package struct EnginePerMessageDeflateAgreement: Equatable, Sendable {
 
     /// A compressor for the server's messages, or nil when the server cannot compress within the
     /// agreed window (zlib's raw deflate has no 256-byte window: with `server_max_window_bits=8`
-    /// every message goes out uncompressed, which the extension allows).
+    /// every message goes out uncompressed, which the extension allows). Its zlib stream holds
+    /// about 256 KB at window bits 15 (128 KB window and hash tables, 128 KB at memory level 8).
     package func makeDeflater() -> EngineDeflater? {
         EngineDeflater(windowBits: self.serverMaxWindowBits ?? 15, noContextTakeover: self.serverNoContextTakeover)
     }

@@ -109,7 +109,7 @@ extension EngineServer {
         let transport = EngineWebSocketTransport(
             channel: channel,
             maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes,
-            deflater: deflate?.makeDeflater(),
+            deflate: deflate,
             compressionThreshold: self.configuration.perMessageDeflate?.threshold ?? 0
         )
         let operations = channel.pipeline.syncOperations

@@ -12,8 +12,11 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
     let transport: EngineWebSocketTransport
     private let session: EngineSession
     private var parser: EngineWebSocketFrameParser
-    /// The permessage-deflate decompressor when the extension was negotiated.
-    private let inflater: EngineInflater?
+    /// The negotiated permessage-deflate parameters (nil: RSV1 is a protocol error).
+    private let deflate: EnginePerMessageDeflateAgreement?
+    /// The decompressor, made for the first compressed message and kept for the window unless
+    /// `client_no_context_takeover` was agreed.
+    private var inflater: EngineInflater?
     /// The connection failed (a close frame is on its way): later bytes are ignored.
     private var failed = false
 
@@ -21,7 +24,7 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
         self.transport = transport
         self.session = session
         self.parser = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize, perMessageDeflate: deflate != nil)
-        self.inflater = deflate?.makeInflater()
+        self.deflate = deflate
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -46,12 +49,23 @@ final class EngineWebSocketConnectionHandler: ChannelInboundHandler, RemovableCh
         var bytes = Self.unwrapInboundIn(data)
         while let event = self.parser.next(from: &bytes) {
             // A compressed message is inflated here, on the connection's loop, within the same limit.
-            let event = event.inflated(with: self.inflater, limit: self.parser.maxMessageSize)
+            let event = self.inflatedIfCompressed(event)
             self.handle(event)
             if case .failure = event {
                 self.failed = true
                 return
             }
+        }
+    }
+
+    private func inflatedIfCompressed(_ event: EngineWebSocketFrameParser.Event) -> EngineWebSocketFrameParser.Event {
+        switch event {
+        case .compressedText, .compressedBinary:
+            let inflater = self.inflater ?? self.deflate?.makeInflater()
+            self.inflater = self.deflate?.clientNoContextTakeover == true ? nil : inflater
+            return event.inflated(with: inflater, limit: self.parser.maxMessageSize)
+        default:
+            return event
         }
     }
 

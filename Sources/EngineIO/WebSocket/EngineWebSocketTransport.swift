@@ -29,17 +29,20 @@ final class EngineWebSocketTransport: @unchecked Sendable {
     /// before the connection is closed with 1008 (set by the connection handler).
     var onOverflow: (@Sendable (EngineWebSocketTransport) -> Void)?
 
-    /// The permessage-deflate compressor when the extension was negotiated (used on the channel's
-    /// loop only); nil sends every message plain.
-    private let deflater: EngineDeflater?
-    /// With a ``deflater``, messages of at least this many bytes go out compressed.
+    /// The negotiated permessage-deflate parameters; nil sends every message plain.
+    private let deflate: EnginePerMessageDeflateAgreement?
+    /// The compressor, made for the first message that is compressed (a zlib stream holds about
+    /// 256 KB: connections that never send a large message never pay for one) and kept for the
+    /// window unless `server_no_context_takeover` was agreed (touched on the channel's loop only).
+    private var deflater: EngineDeflater?
+    /// With ``deflate``, messages of at least this many bytes go out compressed.
     private let compressionThreshold: Int
 
-    init(channel: any Channel, maxBufferedBytes: Int = .max, deflater: EngineDeflater? = nil, compressionThreshold: Int = 0) {
+    init(channel: any Channel, maxBufferedBytes: Int = .max, deflate: EnginePerMessageDeflateAgreement? = nil, compressionThreshold: Int = 0) {
         self.channel = channel
         self.maxBufferedBytes = maxBufferedBytes
-        self.deflater = deflater
-        self.compressionThreshold = compressionThreshold
+        self.deflate = deflate
+        self.compressionThreshold = max(compressionThreshold, 1)
     }
 
     /// Whether the socket's outbound buffer is below its high watermark.
@@ -143,9 +146,11 @@ final class EngineWebSocketTransport: @unchecked Sendable {
         let opcode = frame.kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
         // permessage-deflate: compressed per connection (the window is this connection's), so a
         // broadcast's prepared message is not used; the compressed payload has room for the header.
-        if let deflater = self.deflater, frame.bytes.readableBytes >= max(self.compressionThreshold, 1),
+        if let deflate = self.deflate, frame.bytes.readableBytes >= self.compressionThreshold,
+            let deflater = self.deflater ?? deflate.makeDeflater(),
             let compressed = deflater.compress(frame.bytes, headroom: EngineWebSocketFrameHeader.maxLength)
         {
+            self.deflater = deflate.serverNoContextTakeover ? nil : deflater
             self.writeFrame(opcode: opcode, payload: compressed, compressed: true)
             return
         }

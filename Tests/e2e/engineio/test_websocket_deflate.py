@@ -301,3 +301,17 @@ def test_python_engineio_client_works_with_deflate(start_server, eio, mode):
             assert await client.next_message() == "small"
 
     eio.run(scenario())
+
+
+def test_server_no_context_takeover_compresses_every_message_alone(start_server):
+    srv = start_server(DEFLATE)
+    ws = open_session(srv, extensions="permessage-deflate; server_no_context_takeover")
+    message = b"4" + b"same message, same bytes " * 100
+    payloads = []
+    for _ in range(3):
+        ws.send_frame(1, message)
+        rsv1, _, payload = ws.read_data()
+        assert rsv1
+        assert zlib.decompressobj(-15).decompress(payload + TAIL) == message, "decodes with a fresh inflater"
+        payloads.append(payload)
+    assert payloads[0] == payloads[1] == payloads[2]
