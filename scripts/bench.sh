@@ -111,7 +111,7 @@ run_bench() {
 # ------------------------------------------------------------------------------------------------
 
 mkdir -p "$results"
-rm -f "$results"/*.json "$results"/*.jsonl "$results"/*.cmd "$results"/*.log "$results"/quiet.txt
+rm -f "$results"/*.json "$results"/*.jsonl "$results"/*.cmd "$results"/*.log "$results"/quiet.txt "$results"/deflate.md
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     log "building release binaries in $scratch (one product at a time)"
@@ -165,6 +165,13 @@ if [ "$server_kind" = node ] && [ "$quick" != 1 ]; then
     run_bench echo-one-loop echo --url "http://127.0.0.1:$port" "${handlers[@]}" --server-pid "$server_pid" \
         --clients "$echo_clients" --in-flight 1 --payload-size 32 --duration "$d" --warmup "$w"
     stop_server "$server_pid"
+fi
+
+# 2c. WebSocket permessage-deflate on its own node (scripts/bench-deflate.sh writes its page section).
+if [ "$server_kind" = node ]; then
+    wait_quiet
+    BENCH_SKIP_BUILD=1 BENCH_SCRATCH="$scratch" BENCH_QUICK="$quick" scripts/bench-deflate.sh >"$results/deflate.md" \
+        || log "bench-deflate.sh exited with status $?"
 fi
 
 # 3. Idle connections on a fresh process.
@@ -421,6 +428,10 @@ for name, title, what in sections:
     lines.append("```")
     lines.append("")
     lines.append(run_table(report))
+    if name == "fanout" and os.path.exists(os.path.join(results, "deflate.md")):
+        with open(os.path.join(results, "deflate.md")) as f:
+            lines.append("")
+            lines.append(f.read().strip())
     if name == "idle":
         for r in report["runs"]:
             rss = r.get("serverRSS")

@@ -10,7 +10,14 @@ enum HandshakeText {
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\n"
             + "Sec-WebSocket-Version: 13\r\n"
+            + (target.offersDeflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "")
             + "\r\n"
+    }
+
+    /// True when the response head accepts permessage-deflate.
+    static func acceptsDeflate(_ head: ByteBuffer) -> Bool {
+        let text = (head.getString(at: head.readerIndex, length: head.readableBytes) ?? "").lowercased()
+        return text.split(separator: "\r\n").contains { $0.hasPrefix("sec-websocket-extensions:") && $0.contains("permessage-deflate") }
     }
 
     /// The length of the response head including its blank line, if it is complete.

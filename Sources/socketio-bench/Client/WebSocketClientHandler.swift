@@ -1,3 +1,4 @@
+import EngineIO
 import NIOCore
 
 /// A Socket.IO client over a raw WebSocket: sends the HTTP upgrade by hand, then parses frames in place
@@ -30,6 +31,15 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
     private var random: XorShiftGenerator
     private var inRead = false
     private var needsFlush = false
+    /// permessage-deflate, when offered (`--deflate`) and accepted: the client compresses messages of
+    /// at least ``deflateThreshold`` bytes and inflates what the server compressed, as a browser does.
+    private var deflater: EngineDeflater?
+    private var inflater: EngineInflater?
+    /// The fragmented message being assembled is compressed.
+    private var fragmentsCompressed = false
+    static let deflateThreshold = 1024
+    /// The largest message the client inflates.
+    static let maxInflatedSize = WebSocketFrameCodec.maxPayloadLength
 
     /// A handler driving `client` against `target`.
     init(client: BenchClient, target: BenchTarget, seed: UInt64) {
@@ -85,6 +95,11 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
             guard HandshakeText.isSwitchingProtocols(head) else {
                 return self.fail("upgrade refused: \(HandshakeText.statusLine(head))")
             }
+            if self.target.offersDeflate, HandshakeText.acceptsDeflate(head) {
+                // The bench offers no window limits, so the server keeps full windows and context takeover.
+                self.deflater = EngineDeflater(windowBits: 15, noContextTakeover: false)
+                self.inflater = EngineInflater(noContextTakeover: false)
+            }
             head.moveReaderIndex(forwardBy: headEnd)
             self.phase = .open
             self.processFrames(&head)
@@ -121,8 +136,15 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
             capacity: WebSocketFrameCodec.maskedFrameLength(payloadLength: self.scratch.readableBytes)
         )
         let mask = self.random.next32()
-        self.scratch.withUnsafeReadableBytes { payload in
-            WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, into: &frame)
+        if let deflater = self.deflater, self.scratch.readableBytes >= Self.deflateThreshold, let compressed = deflater.compress(self.scratch) {
+            frame.reserveCapacity(WebSocketFrameCodec.maskedFrameLength(payloadLength: compressed.readableBytes))
+            compressed.withUnsafeReadableBytes { payload in
+                WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, compressed: true, into: &frame)
+            }
+        } else {
+            self.scratch.withUnsafeReadableBytes { payload in
+                WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, into: &frame)
+            }
         }
         context.write(self.wrapOutboundOut(frame), promise: nil)
         if self.inRead {
@@ -151,7 +173,8 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
 
     private func processFrames(_ buffer: inout ByteBuffer) {
         while buffer.readableBytes > 0 {
-            let parse = buffer.withUnsafeReadableBytes { WebSocketFrameCodec.parseHeader($0) }
+            let deflate = self.inflater != nil
+            let parse = buffer.withUnsafeReadableBytes { WebSocketFrameCodec.parseHeader($0, deflate: deflate) }
             switch parse {
             case .needMoreBytes:
                 self.carry = buffer
@@ -175,11 +198,19 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
 
     private func handleFrame(_ header: WebSocketFrameHeader, payload: UnsafeRawBufferPointer) {
         switch header.opcode {
-        case .text where header.fin && self.fragments == nil:
+        case .text where header.fin && self.fragments == nil && !header.compressed:
             self.client.receive(enginePacket: payload)
+        case .text where header.fin && self.fragments == nil:
+            self.receiveCompressed(ByteBuffer(bytes: payload))
         case .text, .binary:
             guard self.fragments == nil else { return self.fail("new message inside a fragmented one") }
-            if header.fin { return }  // a whole binary message: attachments are not used by the bench
+            if header.fin {
+                // A whole binary message (attachments are not used by the bench); a compressed one
+                // still goes through the inflater, whose window must see every message.
+                if header.compressed { self.receiveCompressed(ByteBuffer(bytes: payload), deliver: false) }
+                return
+            }
+            self.fragmentsCompressed = header.compressed
             var assembled = ByteBuffer()
             assembled.writeInteger(header.opcode.rawValue)  // remember the message type in the first byte
             assembled.writeBytes(payload)
@@ -192,7 +223,11 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
                 return
             }
             self.fragments = nil
-            if assembled.readInteger(as: UInt8.self) == WebSocketOpcode.text.rawValue {
+            let isText = assembled.readInteger(as: UInt8.self) == WebSocketOpcode.text.rawValue
+            if self.fragmentsCompressed {
+                // The inflater's window needs every compressed message, binary ones too.
+                self.receiveCompressed(assembled, deliver: isText)
+            } else if isText {
                 assembled.withUnsafeReadableBytes { self.client.receive(enginePacket: $0) }
             }
         case .ping:
@@ -202,6 +237,19 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         case .close:
             self.sendControl(.close, payload: UnsafeRawBufferPointer(rebasing: payload.prefix(2)))
             self.fail("WebSocket closed by the server")
+        }
+    }
+
+    /// Inflates a compressed message and hands it on when it is text (`deliver`).
+    private func receiveCompressed(_ compressed: ByteBuffer, deliver: Bool = true) {
+        guard let inflater = self.inflater else { return self.fail("compressed message without permessage-deflate") }
+        switch inflater.inflate(compressed, limit: Self.maxInflatedSize) {
+        case .inflated(let message):
+            if deliver { message.withUnsafeReadableBytes { self.client.receive(enginePacket: $0) } }
+        case .tooLarge:
+            self.fail("compressed message inflates past \(Self.maxInflatedSize) bytes")
+        case .invalid:
+            self.fail("invalid compressed message")
         }
     }
 

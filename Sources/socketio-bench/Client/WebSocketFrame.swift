@@ -8,6 +8,8 @@ import NIOCore
 struct WebSocketFrameHeader: Equatable {
     /// The final fragment of a message.
     var fin: Bool
+    /// RSV1: the message this frame starts is compressed (permessage-deflate).
+    var compressed = false
     /// The opcode (low four bits of the first byte).
     var opcode: WebSocketOpcode
     /// Bytes before the payload: 2, 4 or 10 (servers never mask).
@@ -47,12 +49,15 @@ enum WebSocketFrameCodec {
     static let maxPayloadLength = 16 << 20
 
     /// Reads the header at the start of `bytes`.
-    static func parseHeader(_ bytes: UnsafeRawBufferPointer) -> WebSocketFrameParse {
+    /// RSV1 is allowed on the first frame of a data message when `deflate` was negotiated.
+    static func parseHeader(_ bytes: UnsafeRawBufferPointer, deflate: Bool = false) -> WebSocketFrameParse {
         guard bytes.count >= 2 else { return .needMoreBytes }
         let first = bytes[0]
         let second = bytes[1]
-        guard first & 0x70 == 0 else { return .invalid("reserved bits set (no extension was negotiated)") }
+        let compressed = first & 0x40 != 0
+        guard first & 0x30 == 0, !compressed || deflate else { return .invalid("reserved bits set (no extension was negotiated)") }
         guard let opcode = WebSocketOpcode(rawValue: first & 0x0F) else { return .invalid("unknown opcode \(first & 0x0F)") }
+        if compressed, opcode != .text, opcode != .binary { return .invalid("RSV1 on a continuation or control frame") }
         guard second & 0x80 == 0 else { return .invalid("masked frame from the server") }
         let fin = first & 0x80 != 0
         var length = Int(second & 0x7F)
@@ -71,15 +76,15 @@ enum WebSocketFrameCodec {
         }
         guard length <= Self.maxPayloadLength else { return .invalid("frame of \(length) bytes") }
         if opcode.isControl, !fin || length > 125 { return .invalid("malformed control frame") }
-        return .header(WebSocketFrameHeader(fin: fin, opcode: opcode, headerLength: headerLength, payloadLength: length))
+        return .header(WebSocketFrameHeader(fin: fin, compressed: compressed, opcode: opcode, headerLength: headerLength, payloadLength: length))
     }
 
     /// Appends a masked client frame holding `payload` to `out`, as RFC 6455 §5.3 requires of clients.
     static func writeMaskedFrame(
-        opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, maskKey: UInt32, into out: inout ByteBuffer
+        opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, maskKey: UInt32, compressed: Bool = false, into out: inout ByteBuffer
     ) {
         let length = payload.count
-        out.writeInteger(0x80 | opcode.rawValue)
+        out.writeInteger(0x80 | (compressed ? 0x40 : 0) | opcode.rawValue)
         if length < 126 {
             out.writeInteger(UInt8(0x80 | length))
         } else if length <= 0xFFFF {

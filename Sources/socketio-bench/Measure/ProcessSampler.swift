@@ -42,6 +42,22 @@ enum ProcFS {
         return nanos(usage.ru_utime) + nanos(usage.ru_stime)
     }
 
+    /// Bytes `pid` has read and written through system calls (rchar and wchar of /proc/PID/io): for a
+    /// server, its socket traffic (plus the little file I/O it does).
+    static func ioBytes(pid: Int32) throws -> (read: UInt64, written: UInt64) {
+        let text = try Self.read("/proc/\(pid)/io")
+        var read: UInt64?
+        var written: UInt64?
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "rchar:" { read = UInt64(parts[1]) }
+            if parts[0] == "wchar:" { written = UInt64(parts[1]) }
+        }
+        guard let read, let written else { throw BenchError.procfs("/proc/\(pid)/io: unexpected format") }
+        return (read, written)
+    }
+
     /// True when `pid` names a live process we can read.
     static func exists(pid: Int32) -> Bool {
         access("/proc/\(pid)/stat", R_OK) == 0
@@ -64,13 +80,25 @@ struct ProcessSample: Sendable {
     var serverCPU: [UInt64]
     /// The bench's own CPU nanoseconds.
     var benchCPU: UInt64
+    /// Bytes read and written by all servers together (0 when /proc/PID/io is unreadable).
+    var serverReadBytes: UInt64 = 0
+    var serverWrittenBytes: UInt64 = 0
 
     /// Samples `pids` now; a PID that vanished counts as zero (and is reported by the caller).
     static func take(pids: [Int32]) -> ProcessSample {
-        ProcessSample(
+        var read: UInt64 = 0
+        var written: UInt64 = 0
+        for pid in pids {
+            guard let io = try? ProcFS.ioBytes(pid: pid) else { continue }
+            read &+= io.read
+            written &+= io.written
+        }
+        return ProcessSample(
             time: Clock.now(),
             serverCPU: pids.map { (try? ProcFS.cpuNanoseconds(pid: $0)) ?? 0 },
-            benchCPU: ProcFS.selfCPUNanoseconds()
+            benchCPU: ProcFS.selfCPUNanoseconds(),
+            serverReadBytes: read,
+            serverWrittenBytes: written
         )
     }
 }

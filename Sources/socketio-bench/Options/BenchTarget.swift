@@ -6,6 +6,8 @@ struct BenchTarget: Sendable, Hashable, CustomStringConvertible {
     let port: Int
     /// Engine.IO path with leading and trailing slash, e.g. `/socket.io/`.
     let path: String
+    /// WebSocket clients offer permessage-deflate (`--deflate`).
+    var offersDeflate = false
 
     /// Parses `http://127.0.0.1:3000`, `ws://localhost:3000/socket.io/`, or `127.0.0.1:3000`; a URL path
     /// other than `/` replaces `defaultPath`. Hosts other than loopback are refused.

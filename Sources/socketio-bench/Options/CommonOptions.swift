@@ -40,6 +40,9 @@ struct CommonOptions: ParsableArguments {
     )
     var handlers: HandlerStyle = .bench
 
+    @Flag(help: "WebSocket clients offer permessage-deflate and, when the server accepts, compress messages of at least 1024 bytes and inflate compressed ones.")
+    var deflate = false
+
     @Option(help: ArgumentHelp("Write the JSON report to this file (- for stdout; the table then goes to stderr).", valueName: "path"))
     var json: String?
 
@@ -48,7 +51,11 @@ struct CommonOptions: ParsableArguments {
 
     /// The parsed URLs.
     func targets() throws -> [BenchTarget] {
-        try self.urls.map { try BenchTarget(parsing: $0, defaultPath: self.path) }
+        try self.urls.map {
+            var target = try BenchTarget(parsing: $0, defaultPath: self.path)
+            target.offersDeflate = self.deflate
+            return target
+        }
     }
 
     func validate() throws {

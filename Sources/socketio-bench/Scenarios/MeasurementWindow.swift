@@ -20,6 +20,12 @@ struct MeasurementWindow: Sendable {
         let serverSeconds = perServer.reduce(0, +)
         let benchSeconds = Double(self.end.benchCPU &- self.start.benchCPU) / 1e9
         var notes = notes
+        var extra = extra
+        if !serverPIDs.isEmpty, operations > 0, self.end.serverWrittenBytes > 0 {
+            // Socket bytes the servers wrote and read (frames and their headers) per operation.
+            extra["serverWrittenBytesPerOp"] = Self.rounded(Double(self.end.serverWrittenBytes &- self.start.serverWrittenBytes) / Double(operations), 1)
+            extra["serverReadBytesPerOp"] = Self.rounded(Double(self.end.serverReadBytes &- self.start.serverReadBytes) / Double(operations), 1)
+        }
         var serverCPU: CPUFigures?
         if !serverPIDs.isEmpty {
             serverCPU = CPUFigures(
