@@ -11,6 +11,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case engineIOPayload = "engineio-payload"
     /// The WebSocket frame parser, fed the same bytes whole and in input-chosen splits.
     case webSocketFrames = "websocket-frames"
+    /// permessage-deflate: the extension negotiation, bounded inflation, compression round trips.
+    case perMessageDeflate = "permessage-deflate"
     /// The request target and query, the request checks and the session id's routing tag.
     case httpRequest = "http-request"
     /// Socket.IO packets with binary attachments, through the stateful decoder and back out.
@@ -32,6 +34,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .engineIOPacket: EngineIOFuzzing.packet(bytes)
         case .engineIOPayload: EngineIOFuzzing.payload(bytes)
         case .webSocketFrames: WebSocketFrameFuzzing.run(bytes)
+        case .perMessageDeflate: PerMessageDeflateFuzzing.run(bytes)
         case .httpRequest: HTTPRequestFuzzing.run(bytes)
         case .socketIOPacket: SocketIOPacketFuzzing.run(bytes)
         case .json: JSONFuzzing.run(bytes)

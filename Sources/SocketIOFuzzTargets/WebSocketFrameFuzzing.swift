@@ -10,12 +10,14 @@ enum WebSocketFrameFuzzing {
         let data = UnsafeRawBufferPointer(rebasing: input.dropFirst())
         // A small limit now and then, so the too-big paths are reached by short inputs too.
         let maxMessageSize = seed & 0x80 == 0 ? 1 << 20 : Int(seed & 0x3F) + 1
+        // Bit 6: permessage-deflate negotiated (RSV1 allowed on the first frame of a message).
+        let deflate = seed & 0x40 != 0
 
-        var whole = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize)
+        var whole = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize, perMessageDeflate: deflate)
         var buffer = ByteBuffer(bytes: data)
         let wholeEvents = Self.drain(&whole, &buffer)
 
-        var split = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize)
+        var split = EngineWebSocketFrameParser(maxMessageSize: maxMessageSize, perMessageDeflate: deflate)
         var splitter = FuzzSplitter(seed: seed)
         var splitEvents: [EngineWebSocketFrameParser.Event] = []
         for chunk in splitter.chunks(of: data) {

@@ -35,6 +35,16 @@ final class PerMessageDeflateCodecTests: XCTestCase {
         XCTAssertLessThan(sizes[1], sizes[0], "the second message refers to the first one's window")
     }
 
+    /// Empty messages (which zlib alone cannot sync-flush twice in a row) round trip as one 0x00 byte.
+    func testEmptyMessages() throws {
+        let deflater = try XCTUnwrap(EngineDeflater(windowBits: 15, noContextTakeover: false))
+        let inflater = try XCTUnwrap(EngineInflater(noContextTakeover: false))
+        for message in [ByteBuffer(), ByteBuffer(), Self.repetitive(2000), ByteBuffer()] {
+            let compressed = try XCTUnwrap(deflater.compress(message))
+            XCTAssertEqual(inflater.inflate(compressed, limit: 4096), .inflated(message))
+        }
+    }
+
     func testNoContextTakeoverResetsBothSides() throws {
         let deflater = try XCTUnwrap(EngineDeflater(windowBits: 10, noContextTakeover: true))
         let message = Self.repetitive(3000)

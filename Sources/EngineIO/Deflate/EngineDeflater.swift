@@ -38,6 +38,16 @@ package final class EngineDeflater {
     package func compress(_ message: ByteBuffer, headroom: Int = 0) -> ByteBuffer? {
         let count = message.readableBytes
         guard let available = uInt(exactly: count), headroom >= 0 else { return nil }
+        guard count > 0 else {
+            // An empty message is one empty stored block's first byte (RFC 7692 §7.2.3.6); a second
+            // sync flush with no input would give zlib nothing to write.
+            var empty = ByteBuffer()
+            empty.reserveCapacity(headroom + 1)
+            empty.moveWriterIndex(to: headroom)
+            empty.moveReaderIndex(to: headroom)
+            empty.writeInteger(UInt8(0))
+            return empty
+        }
         let bound = Int(deflateBound(self.stream, uLong(available)))
         var output = ByteBuffer()
         // A sync flush adds an empty stored block (5 bytes) to what deflateBound allows for.
