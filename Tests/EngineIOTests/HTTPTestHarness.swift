@@ -58,6 +58,8 @@ struct RawHTTPResponse {
 struct RawWebSocketFrame: Equatable {
     var opcode: UInt8
     var payload: [UInt8]
+    /// RSV1: a permessage-deflate message.
+    var rsv1 = false
 
     var text: String { String(decoding: self.payload, as: UTF8.self) }
 }
@@ -269,6 +271,6 @@ final class EngineHTTPHarness {
         guard bytes.count >= index + length else { return nil }
         var payload = Array(bytes[index..<index + length])
         if let mask { payload = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] } }
-        return (RawWebSocketFrame(opcode: bytes[0] & 0x0F, payload: payload), index + length)
+        return (RawWebSocketFrame(opcode: bytes[0] & 0x0F, payload: payload, rsv1: bytes[0] & 0x40 != 0), index + length)
     }
 }

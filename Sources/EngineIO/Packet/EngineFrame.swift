@@ -22,6 +22,10 @@ public struct EngineFrame: Sendable, Hashable {
     /// The whole WebSocket message (frame header and payload) when prepared with
     /// ``preparedForBroadcast()``: written as is, without a header per recipient.
     public private(set) var webSocketMessage: ByteBuffer?
+    /// Whether a WebSocket that negotiated permessage-deflate may compress this frame (true by
+    /// default; Socket.IO's `compress(false)` clears it). Polling compression goes by size alone.
+    /// Not part of equality.
+    public var compress: Bool = true
 
     /// A frame from already encoded bytes. For `.text`, `bytes` must start with the type digit.
     public init(kind: Kind, bytes: ByteBuffer) {
@@ -30,12 +34,19 @@ public struct EngineFrame: Sendable, Hashable {
         self.webSocketMessage = nil
     }
 
+    /// This frame with ``compress`` set to `compress`.
+    public func compressed(_ compress: Bool) -> EngineFrame {
+        var frame = self
+        frame.compress = compress
+        return frame
+    }
+
     /// This frame with its own copy of the bytes and the complete WebSocket message built once, for
     /// writing to many recipients on one event loop: no per-recipient header, and no reference count
     /// shared with other loops' copies.
     public func preparedForBroadcast() -> EngineFrame {
         let bytes = self.bytes
-        return Self.framed(self.kind, capacity: bytes.readableBytes) { $0.writeImmutableBuffer(bytes) }.frame
+        return Self.framed(self.kind, capacity: bytes.readableBytes) { $0.writeImmutableBuffer(bytes) }.frame.compressed(self.compress)
     }
 
     /// A frame whose bytes `body` writes, laid out so that its complete WebSocket message (header and

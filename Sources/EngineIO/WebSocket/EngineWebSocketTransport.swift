@@ -146,7 +146,7 @@ final class EngineWebSocketTransport: @unchecked Sendable {
         let opcode = frame.kind == .text ? EngineWebSocketFrameParser.Opcode.text : EngineWebSocketFrameParser.Opcode.binary
         // permessage-deflate: compressed per connection (the window is this connection's), so a
         // broadcast's prepared message is not used; the compressed payload has room for the header.
-        if let deflate = self.deflate, frame.bytes.readableBytes >= self.compressionThreshold,
+        if let deflate = self.deflate, frame.compress, frame.bytes.readableBytes >= self.compressionThreshold,
             let deflater = self.deflater ?? deflate.makeDeflater(),
             let compressed = deflater.compress(frame.bytes, headroom: EngineWebSocketFrameHeader.maxLength)
         {

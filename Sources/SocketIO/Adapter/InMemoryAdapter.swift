@@ -171,7 +171,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Local operations (also the local half of cluster adapters)
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
-        let frames = SocketIOFrames.encode(packet)
+        let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
         SocketIODelivery.deliver(frames, to: self.localSockets(options), volatile: options.flags.volatile)
     }
 
@@ -183,7 +183,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Local delivery of a packet that asks for acknowledgements; `sink` learns the client count and
     /// the answers. `packet.ackID` must be set.
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, sink: any SocketIOAckSink) {
-        let frames = SocketIOFrames.encode(packet)
+        let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
         let targets = self.localSockets(options)
         sink.expect(targets.count)
         let timeout = options.flags.timeout.map { TimeAmount.milliseconds(Int64($0)) } ?? self.namespace?.server.configuration.ackTimeout

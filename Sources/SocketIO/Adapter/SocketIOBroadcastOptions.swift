@@ -21,8 +21,8 @@ public struct SocketIOBroadcastFlags: Sendable, Hashable {
     public var local: Bool
     /// May be dropped when a client cannot take it right now.
     public var volatile: Bool
-    /// Whether the payload may be compressed (carried through the cluster; HTTP compression is
-    /// threshold-based and WebSocket compression is off).
+    /// Whether the payload may be compressed: false keeps WebSocket permessage-deflate off for it
+    /// (carried through the cluster; HTTP compression of polling responses goes by size alone).
     public var compress: Bool
     /// Milliseconds to wait for acknowledgements (broadcasts with acks).
     public var timeout: Int?

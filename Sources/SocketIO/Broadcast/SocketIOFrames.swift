@@ -5,9 +5,11 @@ import SocketIOProtocol
 /// Encodes a Socket.IO packet once into the Engine.IO frames every recipient receives: the text
 /// packet (prefixed with the Engine.IO `4`) and one binary frame per attachment.
 enum SocketIOFrames {
-    static func encode(_ packet: SocketIOPacket) -> [EngineFrame] {
+    /// `compress: false` (a broadcast's `compress(false)`) keeps WebSocket permessage-deflate off
+    /// for these frames.
+    static func encode(_ packet: SocketIOPacket, compress: Bool = true) -> [EngineFrame] {
         var frames: [EngineFrame] = []
-        self.forEachFrame(of: packet) { frames.append($0) }
+        self.forEachFrame(of: packet) { frames.append(compress ? $0 : $0.compressed(false)) }
         return frames
     }
 
