@@ -104,6 +104,14 @@ public final class EngineSession: @unchecked Sendable {
         return self.closeReason
     }
 
+    /// What went wrong, for a session that ended with ``EngineCloseReason/transportError``: the
+    /// reference's wording where it has one (`poll connection closed prematurely`, `overlap from
+    /// client`, `websocket error`, …). nil for other reasons, before the end, and off ``eventLoop``.
+    public var closeDescriptionOnEventLoop: String? {
+        guard self.eventLoop.inEventLoop, self.closeReason != nil else { return nil }
+        return self.machine.closeDescription
+    }
+
     // MARK: - Application API
 
     /// Sends a frame to the client. Volatile frames are dropped when the transport cannot take them now.

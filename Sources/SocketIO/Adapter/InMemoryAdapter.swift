@@ -172,7 +172,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let frames = SocketIOFrames.encode(packet)
-        SocketIODelivery.deliver(frames, to: self.localSockets(options), volatile: options.flags.volatile)
+        SocketIODelivery.deliver(frames, of: packet, to: self.localSockets(options), volatile: options.flags.volatile)
     }
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
@@ -188,7 +188,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         sink.expect(targets.count)
         let timeout = options.flags.timeout.map { TimeAmount.milliseconds(Int64($0)) } ?? self.namespace?.server.configuration.ackTimeout
         SocketIODelivery.deliver(
-            frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink, ackTimeout: timeout
+            frames, of: packet, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink, ackTimeout: timeout
         )
     }
 

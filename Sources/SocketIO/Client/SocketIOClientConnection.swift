@@ -41,7 +41,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
             }
         } catch {
-            // As the reference: the connection is closed, and its sockets leave with `forced close`.
+            // As the reference: every socket's error listeners hear of it, then the connection is
+            // closed and its sockets leave with `forced close`.
+            for socket in Array(self.sockets.values) { socket.reportErrorOnEventLoop(error) }
             session.close()
             return
         }
@@ -60,7 +62,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     }
 
     func engineSession(_ session: EngineSession, didCloseWith reason: EngineCloseReason) {
-        self.closeOnEventLoop(SocketIODisconnectReason(reason))
+        self.closeOnEventLoop(SocketIODisconnectReason(reason), description: session.closeDescriptionOnEventLoop)
     }
 
     // MARK: Namespaces
@@ -146,8 +148,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         self.session.close()
     }
 
-    /// Every socket leaves with `reason`; nothing is sent.
-    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+    /// Every socket leaves with `reason` (and the transport's `description` of what went wrong); nothing
+    /// is sent.
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason, description: String? = nil) {
         guard !self.closed else { return }
         self.closed = true
         self.connectTimer?.cancel()
@@ -157,14 +160,14 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             pending.task.cancel()
         }
         self.connecting = [:]
-        for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason) }
+        for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason, description: description) }
         self.sockets = [:]
     }
 
     // MARK: Writing
 
-    func sendOnEventLoop(_ packet: SocketIOPacket) {
-        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: false) }
+    func sendOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
+        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: volatile) }
     }
 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {

@@ -131,7 +131,8 @@ public final class SocketIOServer: @unchecked Sendable {
     /// Broadcast on `/` with an acknowledgement timeout.
     public func timeout(_ timeout: TimeAmount) -> SocketIOBroadcastOperator { self.sockets.timeout(timeout) }
     /// Emits to every socket of `/`.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) { self.sockets.all.emit(event, arguments: arguments) }
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool { self.sockets.all.emit(event, arguments: arguments) }
     /// Snapshots of every socket of `/`.
     public func fetchSockets() async throws -> [SocketIORemoteSocket] { try await self.sockets.fetchSockets() }
     /// Every socket of `/` joins `rooms`.

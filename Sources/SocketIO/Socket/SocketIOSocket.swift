@@ -28,10 +28,11 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// the handful of events a socket usually handles.
     private var handlers: [(event: String, handler: (SocketIOEvent) -> Void)] = []
     private var anyHandlers: [(SocketIOEvent) -> Void] = []
+    private var anyOutgoingHandlers: [(String, [SocketIOValue]) -> Void] = []
     private var middlewares: [(SocketIOEvent) throws -> Void] = []
     private var errorHandlers: [(any Error) -> Void] = []
-    private var disconnectingHandlers: [(SocketIODisconnectReason) -> Void] = []
-    private var disconnectHandlers: [(SocketIODisconnectReason) -> Void] = []
+    private var disconnectingHandlers: [(SocketIODisconnectReason, String?) -> Void] = []
+    private var disconnectHandlers: [(SocketIODisconnectReason, String?) -> Void] = []
     private var pendingAcks: [Int: PendingAck] = [:]
     private(set) var connectedOnEventLoop = false
 
@@ -86,7 +87,8 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.handlers.removeAll { $0.event == event }
     }
 
-    /// Adds a listener for every event; catch-all listeners run before the named ones.
+    /// Adds a listener for every event the client sends. As in the reference, catch-all listeners run
+    /// first, before the ``use(_:)`` middlewares, and run even for an event a middleware then refuses.
     public func onAny(_ handler: @escaping (SocketIOEvent) -> Void) {
         guard self.onOwnLoop({ $0.onAny(handler) }) else { return }
         self.anyHandlers.append(handler)
@@ -104,13 +106,34 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.anyHandlers.removeAll()
     }
 
-    /// Runs before every incoming event; throwing drops the event and reports the error to ``onError(_:)``.
+    /// Adds a listener for every event sent to this client: its own emits and the broadcasts that reach
+    /// it, with the event name and arguments (acknowledgements are not events and are not seen).
+    public func onAnyOutgoing(_ handler: @escaping (_ event: String, _ arguments: [SocketIOValue]) -> Void) {
+        guard self.onOwnLoop({ $0.onAnyOutgoing(handler) }) else { return }
+        self.anyOutgoingHandlers.append(handler)
+    }
+
+    /// Adds an outgoing catch-all listener in front of the others (`socket.prependAnyOutgoing`).
+    public func prependAnyOutgoing(_ handler: @escaping (_ event: String, _ arguments: [SocketIOValue]) -> Void) {
+        guard self.onOwnLoop({ $0.prependAnyOutgoing(handler) }) else { return }
+        self.anyOutgoingHandlers.insert(handler, at: 0)
+    }
+
+    /// Removes every outgoing catch-all listener (`socket.offAnyOutgoing()`).
+    public func offAnyOutgoing() {
+        guard self.onOwnLoop({ $0.offAnyOutgoing() }) else { return }
+        self.anyOutgoingHandlers.removeAll()
+    }
+
+    /// Runs before every incoming event, after the ``onAny(_:)`` listeners; throwing drops the event
+    /// (its named listeners do not run) and reports the error to ``onError(_:)``.
     public func use(_ middleware: @escaping (SocketIOEvent) throws -> Void) {
         guard self.onOwnLoop({ $0.use(middleware) }) else { return }
         self.middlewares.append(middleware)
     }
 
-    /// Receives errors thrown by packet middlewares.
+    /// Receives errors thrown by packet middlewares, and the decoding error of a packet the client sent
+    /// that could not be read (its connection is then closed, as the reference does).
     public func onError(_ handler: @escaping (any Error) -> Void) {
         guard self.onOwnLoop({ $0.onError(handler) }) else { return }
         self.errorHandlers.append(handler)
@@ -118,58 +141,84 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Runs when the socket is about to leave (it is still in its rooms).
     public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.onDisconnecting { reason, _ in handler(reason) }
+    }
+
+    /// Runs when the socket is about to leave (it is still in its rooms), with the reason and, for a
+    /// `transport error`, what went wrong (the reference's `description`).
+    public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason, _ description: String?) -> Void) {
         guard self.onOwnLoop({ $0.onDisconnecting(handler) }) else { return }
         self.disconnectingHandlers.append(handler)
     }
 
     /// Runs once the socket has left its namespace.
     public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.onDisconnect { reason, _ in handler(reason) }
+    }
+
+    /// Runs once the socket has left its namespace, with the reason and, for a `transport error`, what
+    /// went wrong: `poll connection closed prematurely`, `overlap from client`, `websocket error`, … (the
+    /// reference's `description`).
+    public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason, _ description: String?) -> Void) {
         guard self.onOwnLoop({ $0.onDisconnect(handler) }) else { return }
         self.disconnectHandlers.append(handler)
     }
 
     // MARK: - Emitting
 
-    /// Emits an event to this client.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) {
+    /// Emits an event to this client. An event named as one of the reference's reserved names
+    /// (``SocketIOSocket/reservedEventNames``) is not sent, and the answer is false (the reference
+    /// throws).
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool {
         self.emit(event, arguments: arguments)
     }
 
-    /// Emits an event to this client.
-    public func emit(_ event: String, arguments: [SocketIOValue]) {
-        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
-        self.onEventLoop { $0.sendPacketOnEventLoop(packet) }
+    /// Emits an event to this client; see ``emit(_:_:)``.
+    @discardableResult
+    public func emit(_ event: String, arguments: [SocketIOValue]) -> Bool {
+        SocketIOSocketEmitter(socket: self).emit(event, arguments: arguments)
     }
 
-    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
-    /// Throws ``SocketIOError/ackTimeout(partial:)`` after `timeout`, ``SocketIOError/disconnected`` if
-    /// the socket leaves first.
-    public func emitWithAck(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
-        try await self.emitWithAck(event, arguments: arguments, timeout: timeout)
+    /// Emits an event and waits for the client's acknowledgement; answers its first argument (`.null`
+    /// when it acknowledged with none), as the reference's `emitWithAck` resolves with it. Throws
+    /// ``SocketIOError/ackTimeout(partial:)`` after `timeout` (default
+    /// ``SocketIOServerConfiguration/ackTimeout``; the reference waits forever without one),
+    /// ``SocketIOError/disconnected`` if the socket leaves first.
+    public func emitWithAck(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> SocketIOValue {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAck(event, arguments: arguments)
     }
 
-    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
-    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
-        let loop = self.eventLoop
-        let promise = loop.makePromise(of: [SocketIOValue].self)
-        let ackID = self.namespace.nextAckID()
-        let timeout = timeout ?? self.namespace.server.configuration.ackTimeout
-        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name, ackID: ackID)
-        self.onEventLoop { socket in
-            guard socket.connectedOnEventLoop else {
-                promise.fail(SocketIOError.disconnected)
-                return
-            }
-            let timer = loop.scheduleTask(in: timeout) {
-                if socket.removePendingAck(ackID) != nil {
-                    promise.fail(SocketIOError.ackTimeout(partial: []))
-                }
-            }
-            socket.addPendingAck(ackID, .single(promise, timer))
-            socket.sendPacketOnEventLoop(packet)
-        }
-        return try await promise.futureResult.get()
+    /// See ``emitWithAck(_:_:timeout:)``.
+    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> SocketIOValue {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAck(event, arguments: arguments)
     }
+
+    /// Like ``emitWithAck(_:_:timeout:)``, answering every argument of the acknowledgement (a client may
+    /// acknowledge with several).
+    public func emitWithAckArguments(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAckArguments(event, arguments: arguments)
+    }
+
+    /// See ``emitWithAckArguments(_:_:timeout:)``.
+    public func emitWithAckArguments(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAckArguments(event, arguments: arguments)
+    }
+
+    /// The next emit may be dropped if the client cannot take it now (`socket.volatile.emit`).
+    public var volatile: SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).volatile }
+
+    /// Whether the next emit may be compressed (`socket.compress(false).emit`).
+    public func compress(_ compress: Bool) -> SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).compress(compress) }
+
+    /// How long the next ``SocketIOSocketEmitter/emitWithAck(_:_:)`` waits (`socket.timeout(ms).emitWithAck`).
+    public func timeout(_ timeout: TimeAmount) -> SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).timeout(timeout) }
+
+    /// Event names a server may not emit, as the reference's `RESERVED_EVENTS`: a client would take them
+    /// for its own lifecycle events.
+    public static let reservedEventNames: Set<String> = [
+        "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+    ]
 
     // MARK: - Rooms and broadcasting
 
@@ -246,17 +295,60 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    func sendPacketOnEventLoop(_ packet: SocketIOPacket) {
-        self.client.sendOnEventLoop(packet)
+    func sendPacketOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
+        self.client.sendOnEventLoop(packet, volatile: volatile)
+    }
+
+    /// Sends an event packet to this client with the emit's flags, its outgoing listeners told first.
+    func emitOnEventLoop(_ packet: SocketIOPacket, volatile: Bool) {
+        self.notifyOutgoingListeners(packet)
+        self.sendPacketOnEventLoop(packet, volatile: volatile)
+    }
+
+    /// Registers a single-client acknowledgement, failing it after `timeout`; false when the socket has
+    /// already left (the promise has then failed).
+    func expectAckOnEventLoop(_ ackID: Int, promise: EventLoopPromise<[SocketIOValue]>, timeout: TimeAmount) -> Bool {
+        guard self.connectedOnEventLoop else {
+            promise.fail(SocketIOError.disconnected)
+            return false
+        }
+        let timer = self.eventLoop.scheduleTask(in: timeout) { [self] in
+            if self.removePendingAck(ackID) != nil {
+                promise.fail(SocketIOError.ackTimeout(partial: []))
+            }
+        }
+        self.addPendingAck(ackID, .single(promise, timer))
+        return true
+    }
+
+    /// Tells the outgoing catch-all listeners about an event packet (nothing for other packets).
+    private func notifyOutgoingListeners(_ packet: SocketIOPacket) {
+        guard !self.anyOutgoingHandlers.isEmpty, var payload = packet.payload?.arrayValue, !payload.isEmpty else { return }
+        let name = payload.removeFirst()
+        let event = name.stringValue ?? name.description
+        for handler in self.anyOutgoingHandlers { handler(event, payload) }
+    }
+
+    /// Hands a decoding error of this connection to the error listeners.
+    func reportErrorOnEventLoop(_ error: any Error) {
+        for handler in self.errorHandlers { handler(error) }
     }
 
     /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given. The
     /// registration is dropped after `ackTimeout` (the broadcast has given up on this client by then).
-    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: (any SocketIOAckSink)?, ackTimeout: TimeAmount? = nil) {
+    func writeOnEventLoop(
+        _ frames: [EngineFrame],
+        packet: SocketIOPacket? = nil,
+        volatile: Bool,
+        ackID: Int?,
+        collector: (any SocketIOAckSink)?,
+        ackTimeout: TimeAmount? = nil
+    ) {
         guard self.connectedOnEventLoop else {
             if collector != nil { collector?.expect(-1) }
             return
         }
+        if let packet { self.notifyOutgoingListeners(packet) }
         if let ackID, let collector {
             let timer = ackTimeout.map { timeout in
                 self.eventLoop.scheduleTask(in: timeout) { [self] in _ = self.removePendingAck(ackID) }
@@ -313,22 +405,24 @@ public final class SocketIOSocket: @unchecked Sendable {
             arguments: payload,
             ack: packet.ackID.map { SocketIOAck(socket: self, id: $0) }
         )
+        // The reference's order: catch-all listeners first, then the middlewares, then named listeners.
+        for handler in self.anyHandlers { handler(event) }
         do {
             for middleware in self.middlewares { try middleware(event) }
         } catch {
             for handler in self.errorHandlers { handler(error) }
             return
         }
-        for handler in self.anyHandlers { handler(event) }
+        guard self.connectedOnEventLoop else { return }
         for entry in self.handlers where entry.event == event.name {
             entry.handler(event)
         }
     }
 
     /// Leaves the namespace for `reason`: disconnecting handlers, rooms, pending acks, disconnect handlers.
-    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason, description: String? = nil) {
         guard self.connectedOnEventLoop else { return }
-        for handler in self.disconnectingHandlers { handler(reason) }
+        for handler in self.disconnectingHandlers { handler(reason, description) }
         self.connectedOnEventLoop = false
         let pending = self.pendingAcks
         self.pendingAcks = [:]
@@ -346,9 +440,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.leftNamespace.store(true, ordering: .releasing)
         self.namespace.remove(self)
         self.client.removeOnEventLoop(self)
-        for handler in self.disconnectHandlers { handler(reason) }
+        for handler in self.disconnectHandlers { handler(reason, description) }
         self.handlers = []
         self.anyHandlers = []
+        self.anyOutgoingHandlers = []
         self.middlewares = []
         self.disconnectingHandlers = []
         self.disconnectHandlers = []
