@@ -12,6 +12,8 @@ public final class SocketIOStatistics: Sendable {
 
     /// Joins refused because the socket was already in `maxRoomsPerSocket` rooms.
     public let roomJoinsRefused = ManagedAtomic<Int>(0)
+    /// Events not handed to a socket's asynchronous listeners because too many already waited.
+    public let asyncEventsRefused = ManagedAtomic<Int>(0)
     /// Empty child namespaces of dynamic parents removed (`cleanupEmptyChildNamespaces`).
     public let childNamespacesRemoved = ManagedAtomic<Int>(0)
 

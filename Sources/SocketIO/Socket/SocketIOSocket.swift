@@ -35,6 +35,12 @@ public final class SocketIOSocket: @unchecked Sendable {
     private var disconnectHandlers: [(SocketIODisconnectReason, String?) -> Void] = []
     private var pendingAcks: [Int: PendingAck] = [:]
     private(set) var connectedOnEventLoop = false
+    /// Asynchronous listeners and middlewares (`SocketIOSocket+AsyncHandlers.swift`), run in order by
+    /// ``asyncQueue``; sinks of ``events(bufferSize:)`` streams. Event-loop confined.
+    var asyncHandlers: [(event: String, handler: AsyncListener)] = []
+    var asyncMiddlewares: [AsyncMiddleware] = []
+    var eventSinks: [EventSink] = []
+    var asyncQueue: SocketIOAsyncHandlerQueue?
 
     private enum PendingAck {
         case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
@@ -67,7 +73,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// True on the socket's loop. Elsewhere (a misuse: handlers belong to the loop) it runs
     /// `register` there instead, a moment later, and returns false.
-    private func onOwnLoop(_ register: @escaping (SocketIOSocket) -> Void) -> Bool {
+    func onOwnLoop(_ register: @escaping (SocketIOSocket) -> Void) -> Bool {
         if self.eventLoop.inEventLoop { return true }
         let registration = UncheckedRegistration(register)
         self.eventLoop.execute { registration.body(self) }
@@ -414,9 +420,23 @@ public final class SocketIOSocket: @unchecked Sendable {
             return
         }
         guard self.connectedOnEventLoop else { return }
+        if !self.asyncMiddlewares.isEmpty {
+            // Asynchronous middlewares gate every listener: the rest runs in the socket's queue.
+            self.enqueueGatedDispatch(event)
+            return
+        }
+        self.runListenersOnEventLoop(event)
+    }
+
+    /// The named listeners of `event` (synchronous ones at once, asynchronous ones queued in order) and
+    /// the event streams.
+    func runListenersOnEventLoop(_ event: SocketIOEvent) {
         for entry in self.handlers where entry.event == event.name {
             entry.handler(event)
         }
+        for sink in self.eventSinks { sink.yield(event) }
+        let listeners = self.asyncHandlers.filter { $0.event == event.name }.map(\.handler)
+        if !listeners.isEmpty { self.enqueueAsyncListeners(listeners, event: event) }
     }
 
     /// Leaves the namespace for `reason`: disconnecting handlers, rooms, pending acks, disconnect handlers.
@@ -444,6 +464,12 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.handlers = []
         self.anyHandlers = []
         self.anyOutgoingHandlers = []
+        self.asyncHandlers = []
+        self.asyncMiddlewares = []
+        for sink in self.eventSinks { sink.finish() }
+        self.eventSinks = []
+        self.asyncQueue?.close()
+        self.asyncQueue = nil
         self.middlewares = []
         self.disconnectingHandlers = []
         self.disconnectHandlers = []
