@@ -196,7 +196,10 @@ let package = Package(
         ),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster"]),
-        .testTarget(name: "SocketIORedisTests", dependencies: ["SocketIORedis", "SocketIO", "MessagePack"]),
+        .testTarget(
+            name: "SocketIORedisTests",
+            dependencies: ["SocketIORedis", "SocketIO", "MessagePack", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),
     ],
