@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -198,7 +199,10 @@ let package = Package(
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster"]),
         .testTarget(
             name: "SocketIORedisTests",
-            dependencies: ["SocketIORedis", "SocketIO", "MessagePack", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SocketIORedis", "SocketIO", "MessagePack", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),

@@ -24,6 +24,9 @@ public struct SocketIOServerConfiguration: Sendable {
     /// The most rooms a socket may be in besides its own; a `join` past it is refused (each room may
     /// cost a Redis subscription). nil (the default) sets no bound.
     public var maxRoomsPerSocket: Int?
+    /// Where ``SocketIOServer/run()`` (the `Service` conformance) listens; ``SocketIOServer/listen(host:port:)``
+    /// takes its own address instead.
+    public var listenAddress = SocketIOListenAddress()
     /// Where the server logs (label `socketio` by default), with `engineio.sid` and `socketio.nsp`
     /// metadata: packets that could not be decoded and the disconnect that follows, connection
     /// middleware refusals, unknown namespaces, protocol violations (debug); asynchronous listeners
