@@ -133,25 +133,100 @@ final class ServerBox: @unchecked Sendable {
     var server: SocketIOServer?
 }
 
-/// The last disconnects seen: `[namespace, socket id, reason]`.
+/// The last disconnects seen: `[namespace, socket id, reason, description or null]`; and the last
+/// errors the sockets' error listeners heard: `[namespace, socket id, error]`.
 final class DisconnectLog: Sendable {
     private let entries = NIOLockedValueBox<[SocketIOValue]>([])
+    private let errors = NIOLockedValueBox<[SocketIOValue]>([])
 
-    func record(_ socket: SocketIOSocket, _ reason: SocketIODisconnectReason) {
+    func record(_ socket: SocketIOSocket, _ reason: SocketIODisconnectReason, _ description: String?) {
         self.entries.withLockedValue { entries in
-            entries.append([.string(socket.namespace.name), .string(socket.id), .string(reason.rawValue)])
+            entries.append([.string(socket.namespace.name), .string(socket.id), .string(reason.rawValue), description.map(SocketIOValue.string) ?? .null])
             if entries.count > 200 { entries.removeFirst(entries.count - 200) }
         }
     }
 
-    var all: [SocketIOValue] { self.entries.withLockedValue { $0 } }
+    func recordError(_ socket: SocketIOSocket, _ error: any Error) {
+        self.errors.withLockedValue { errors in
+            errors.append([.string(socket.namespace.name), .string(socket.id), .string("\(error)")])
+            if errors.count > 200 { errors.removeFirst(errors.count - 200) }
+        }
+    }
+
+    /// `[namespace, socket id, reason]` entries.
+    var all: [SocketIOValue] { self.entries.withLockedValue { $0.map { .array(Array(($0.arrayValue ?? []).prefix(3))) } } }
+    /// `[namespace, socket id, reason, description]` entries.
+    var detailed: [SocketIOValue] { self.entries.withLockedValue { $0 } }
+    var allErrors: [SocketIOValue] { self.errors.withLockedValue { $0 } }
+}
+
+/// A packet middleware's refusal, as the fixture's `seq-refused…` events get it.
+struct FixtureRefusal: Error, CustomStringConvertible {
+    var event: String
+    var description: String { "refused \(self.event)" }
 }
 
 enum FixtureHandlers {
     static func install(on socket: SocketIOSocket, log: DisconnectLog, nodeID: String) {
         let namespace = socket.namespace
         socket.emit("welcome", .string(socket.id), .string(namespace.name), socket.handshake.auth, .string(nodeID))
-        socket.onDisconnect { reason in log.record(socket, reason) }
+        socket.onDisconnect { reason, description in log.record(socket, reason, description) }
+        socket.onError { error in
+            log.recordError(socket, error)
+            if error is FixtureRefusal { socket.emit("error-heard", .string("\(error)")) }
+        }
+        // Listener order: `seq-…` events are logged by a catch-all listener, a middleware (which refuses
+        // `seq-refused…`) and their named listeners; ["seq-log"] → ack the log.
+        let sequence = NIOLockedValueBox<[SocketIOValue]>([])
+        let isSequenced: (String) -> Bool = { $0.hasPrefix("seq-") && $0 != "seq-log" }
+        socket.onAny { event in
+            if isSequenced(event.name) { sequence.withLockedValue { $0.append(.string("any:" + event.name)) } }
+        }
+        socket.use { event in
+            guard isSequenced(event.name) else { return }
+            sequence.withLockedValue { $0.append(.string("use:" + event.name)) }
+            if event.name.hasPrefix("seq-refused") { throw FixtureRefusal(event: event.name) }
+        }
+        for name in ["seq-ok", "seq-refused"] {
+            socket.on(name) { _ in sequence.withLockedValue { $0.append(.string("on:" + name)) } }
+        }
+        socket.on("seq-log") { event in event.ack?(.array(sequence.withLockedValue { $0 })) }
+        // Outgoing events seen by an outgoing catch-all listener (after this point): ["outgoing-log"] →
+        // ack [[event, ...args], ...] (the last 50).
+        let outgoing = NIOLockedValueBox<[SocketIOValue]>([])
+        socket.onAnyOutgoing { name, arguments in
+            outgoing.withLockedValue { log in
+                log.append(.array([.string(name)] + arguments))
+                if log.count > 50 { log.removeFirst() }
+            }
+        }
+        socket.on("outgoing-log") { event in event.ack?(.array(outgoing.withLockedValue { $0 })) }
+        // ["volatile-pair"]: a volatile emit ("v-volatile") then a normal one ("v-kept").
+        socket.on("volatile-pair") { _ in
+            socket.volatile.emit("v-volatile", 1)
+            socket.emit("v-kept", 2)
+        }
+        // ["emit-reserved"] → ack what emitting each reserved name answered (nothing is sent).
+        socket.on("emit-reserved") { event in
+            let answers = SocketIOSocket.reservedEventNames.sorted().map { SocketIOValue.bool(socket.emit($0)) }
+            event.ack?(.array(answers), .bool(namespace.emit("disconnect")))
+        }
+        // ["server-ack-first", event, timeoutMs, ...args] → ack ["ok", first ack argument] or ["timeout"],
+        // through `socket.timeout(ms).emitWithAck`.
+        socket.on("server-ack-first") { event in
+            guard let name = event[0]?.stringValue, let timeout = event[1]?.intValue, let ack = event.ack else { return }
+            let arguments = Array(event.arguments.dropFirst(2))
+            Task {
+                do {
+                    let first = try await socket.timeout(.milliseconds(Int64(timeout))).emitWithAck(name, arguments: arguments)
+                    ack("ok", first)
+                } catch SocketIOError.ackTimeout {
+                    ack("timeout")
+                } catch {
+                    ack("error", .string("\(error)"))
+                }
+            }
+        }
         socket.on("echo") { event in event.ack?.send(event.arguments) }
         // ["join", ...rooms] → ack whether every room was joined (false past --max-rooms-per-socket)
         socket.on("join") { event in
@@ -216,7 +291,7 @@ enum FixtureHandlers {
             let arguments = Array(event.arguments.dropFirst(2))
             Task {
                 do {
-                    let reply = try await socket.emitWithAck(name, arguments: arguments, timeout: .milliseconds(Int64(timeout)))
+                    let reply = try await socket.emitWithAckArguments(name, arguments: arguments, timeout: .milliseconds(Int64(timeout)))
                     ack("ok", .array(reply))
                 } catch SocketIOError.ackTimeout {
                     ack("timeout")
@@ -280,6 +355,12 @@ enum FixtureHandlers {
         }
         socket.on("disconnect-log") { event in
             event.ack?(.array(log.all))
+        }
+        socket.on("disconnect-details") { event in
+            event.ack?(.array(log.detailed))
+        }
+        socket.on("error-log") { event in
+            event.ack?(.array(log.allErrors))
         }
         // ["server-emit", event, ...args]: serverSideEmit to the other nodes.
         socket.on("server-emit") { event in

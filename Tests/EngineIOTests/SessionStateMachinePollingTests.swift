@@ -48,6 +48,23 @@ final class SessionStateMachinePollingTests: XCTestCase {
         session.assertStaysClosed()
     }
 
+    func testTransportErrorsCarryTheReferenceDescription() {
+        var dropped = Recorded.polling()
+        _ = dropped.poll(at(10))
+        XCTAssertNil(dropped.machine.closeDescription)
+        _ = dropped.pollAbandoned(at(20))
+        XCTAssertEqual(dropped.machine.closeDescription, "poll connection closed prematurely")
+
+        var overlapping = Recorded.polling()
+        _ = overlapping.poll(at(10))
+        _ = overlapping.poll(at(20))
+        XCTAssertEqual(overlapping.machine.closeDescription, "overlap from client")
+
+        var closedByClient = Recorded.polling()
+        _ = closedByClient.post("1", at(10))
+        XCTAssertNil(closedByClient.machine.closeDescription, "only transport errors have a description")
+    }
+
     func testAbandonWithoutAParkedGetIsIgnored() {
         var session = Recorded.polling()
         XCTAssertEqual(session.pollAbandoned(at(20)), [])

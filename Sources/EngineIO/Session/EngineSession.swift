@@ -48,6 +48,7 @@ public final class EngineSession: @unchecked Sendable {
     /// The transport counted in the statistics' per-transport gauges.
     private var countedTransport: EngineSessionStateMachine.Transport?
     private var closeReason: EngineCloseReason?
+    private let logger: Logger
     /// The close code the session's WebSocket gets when the server closes it.
     private var webSocketCloseCode: WebSocketErrorCode = .normalClosure
 
@@ -62,6 +63,7 @@ public final class EngineSession: @unchecked Sendable {
         now: NIODeadline
     ) {
         self.statistics = statistics
+        self.logger = configuration.logger
         self.id = id
         self.eventLoop = eventLoop
         self.handshake = handshake
@@ -102,6 +104,14 @@ public final class EngineSession: @unchecked Sendable {
     public var closeReasonOnEventLoop: EngineCloseReason? {
         guard self.eventLoop.inEventLoop else { return nil }
         return self.closeReason
+    }
+
+    /// What went wrong, for a session that ended with ``EngineCloseReason/transportError``: the
+    /// reference's wording where it has one (`poll connection closed prematurely`, `overlap from
+    /// client`, `websocket error`, …). nil for other reasons, before the end, and off ``eventLoop``.
+    public var closeDescriptionOnEventLoop: String? {
+        guard self.eventLoop.inEventLoop, self.closeReason != nil else { return nil }
+        return self.machine.closeDescription
     }
 
     // MARK: - Application API
@@ -313,6 +323,13 @@ public final class EngineSession: @unchecked Sendable {
             case .notifyClosed(let reason):
                 self.statistics.closesByReason[reason]?.wrappingIncrement(ordering: .relaxed)
                 self.closeReason = reason
+                self.logger.debug(
+                    "session closed",
+                    metadata: [
+                        "engineio.sid": "\(self.id)", "engineio.reason": "\(reason)",
+                        "engineio.description": "\(self.machine.closeDescription ?? "")",
+                    ]
+                )
                 let handler = self.handler
                 self.handler = nil
                 handler?.engineSession(self, didCloseWith: reason)

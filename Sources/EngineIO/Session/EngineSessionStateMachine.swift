@@ -124,6 +124,9 @@ struct EngineSessionStateMachine: Sendable {
     private let allowUpgrades: Bool
     /// The open packet, until ``open(on:now:)`` hands it out (then dropped: a session lives long).
     private var openFrame: EngineFrame?
+    /// What went wrong when the session ended for a transport reason, in the reference's words where
+    /// it has them (`poll connection closed prematurely`, `overlap from client`, …); nil otherwise.
+    private(set) var closeDescription: String?
 
     /// A new session in `handshaking`. `openFrame` is the `0{…}` packet to send first.
     init(
@@ -202,7 +205,7 @@ struct EngineSessionStateMachine: Sendable {
         case .polling(var open):
             if open.getParked {
                 // Overlap: the held GET receives the close packet, this one a 400.
-                return [.rejectPoll(.overlap)] + self.closeNow(.transportError)
+                return [.rejectPoll(.overlap)] + self.closeNow(.transportError, description: "overlap from client")
             }
             if self.queue.isEmpty {
                 open.getParked = true
@@ -213,7 +216,7 @@ struct EngineSessionStateMachine: Sendable {
 
         case .upgrading(var open, let upgrade):
             if open.getParked {
-                return [.rejectPoll(.overlap)] + self.closeNow(.transportError)
+                return [.rejectPoll(.overlap)] + self.closeNow(.transportError, description: "overlap from client")
             }
             if !self.queue.isEmpty { return [.answerPoll(self.queue.drain())] }
             var upgrade = upgrade
@@ -240,11 +243,11 @@ struct EngineSessionStateMachine: Sendable {
         case .polling(var open) where open.getParked:
             open.getParked = false
             self.state = .polling(open)
-            return self.closeNow(.transportError)
+            return self.closeNow(.transportError, description: "poll connection closed prematurely")
         case .upgrading(var open, let upgrade) where open.getParked:
             open.getParked = false
             self.state = .upgrading(open, upgrade)
-            return self.closeNow(.transportError)
+            return self.closeNow(.transportError, description: "poll connection closed prematurely")
         default:
             return []
         }
@@ -254,12 +257,12 @@ struct EngineSessionStateMachine: Sendable {
     mutating func postStarted(now: NIODeadline) -> [Action] {
         switch self.state {
         case .polling(var open):
-            if open.postInFlight { return [.rejectPost(.overlap)] + self.closeNow(.transportError) }
+            if open.postInFlight { return [.rejectPost(.overlap)] + self.closeNow(.transportError, description: "data request overlap from client") }
             open.postInFlight = true
             self.state = .polling(open)
             return []
         case .upgrading(var open, let upgrade):
-            if open.postInFlight { return [.rejectPost(.overlap)] + self.closeNow(.transportError) }
+            if open.postInFlight { return [.rejectPost(.overlap)] + self.closeNow(.transportError, description: "data request overlap from client") }
             open.postInFlight = true
             self.state = .upgrading(open, upgrade)
             return []
@@ -295,14 +298,14 @@ struct EngineSessionStateMachine: Sendable {
     mutating func postTooLarge(now: NIODeadline) -> [Action] {
         _ = self.endPost()
         if self.isClosingOrClosed { return [.rejectPost(.payloadTooLarge)] }
-        return [.rejectPost(.payloadTooLarge)] + self.closeNow(.transportError)
+        return [.rejectPost(.payloadTooLarge)] + self.closeNow(.transportError, description: "payload too large")
     }
 
     /// The current POST's connection went away before its body was complete: like a dropped poll, the
     /// session closes with `transport error` (as the reference does).
     mutating func postAbandoned(now: NIODeadline) -> [Action] {
         guard self.endPost() else { return [] }
-        return self.closeNow(.transportError)
+        return self.closeNow(.transportError, description: "data request connection closed prematurely")
     }
 
     private mutating func endPost() -> Bool {
@@ -384,7 +387,7 @@ struct EngineSessionStateMachine: Sendable {
     /// The session's own WebSocket closed or failed.
     mutating func webSocketClosed(failed: Bool, now: NIODeadline) -> [Action] {
         guard case .websocket = self.state else { return [] }
-        return self.closeNow(failed ? .transportError : .transportClose, transportGone: true)
+        return self.closeNow(failed ? .transportError : .transportClose, description: failed ? "websocket error" : nil, transportGone: true)
     }
 
     // MARK: - Inbound packets (either transport)
@@ -402,7 +405,7 @@ struct EngineSessionStateMachine: Sendable {
             return self.closeNow(.transportClose, parkedPollAnswer: .noop)
         case .control(.ping, _):
             // v4 heartbeats go from the server; a client ping is a protocol violation.
-            return self.closeNow(.transportError)
+            return self.closeNow(.transportError, description: "unexpected ping from client")
         case .control(.open, _), .control(.upgrade, _), .control(.noop, _), .control(.message, _):
             return []
         }
@@ -455,7 +458,7 @@ struct EngineSessionStateMachine: Sendable {
     private mutating func enqueue(_ frame: EngineFrame, volatile: Bool) -> SendAction {
         if volatile { return .dropped }
         if self.queue.append(frame) { return .queued }
-        return .overflow(self.closeNow(.transportError))
+        return .overflow(self.closeNow(.transportError, description: "send buffer full"))
     }
 
     // MARK: - Closing and time
@@ -520,7 +523,7 @@ struct EngineSessionStateMachine: Sendable {
     mutating func timerFired(now: NIODeadline) -> [Action] {
         switch self.state {
         case .handshaking(let deadline):
-            return now >= deadline ? self.closeNow(.transportError) : []
+            return now >= deadline ? self.closeNow(.transportError, description: "handshake timeout") : []
         case .closing(let deadline):
             guard now >= deadline else { return [] }
             self.state = .closed
@@ -564,7 +567,12 @@ struct EngineSessionStateMachine: Sendable {
 
     /// Ends the session at once for a transport-level reason; a held GET gets `parkedPollAnswer` (the
     /// close packet, unless the client itself is closing).
-    private mutating func closeNow(_ reason: EngineCloseReason, transportGone: Bool = false, parkedPollAnswer: EngineFrame = .close) -> [Action] {
+    private mutating func closeNow(
+        _ reason: EngineCloseReason,
+        description: String? = nil,
+        transportGone: Bool = false,
+        parkedPollAnswer: EngineFrame = .close
+    ) -> [Action] {
         var actions: [Action] = []
         switch self.state {
         case .polling(let open):
@@ -584,6 +592,7 @@ struct EngineSessionStateMachine: Sendable {
         }
         _ = self.queue.drain()
         self.state = .closed
+        self.closeDescription = description
         actions += [.notifyClosed(reason), .finish]
         return actions
     }

@@ -172,7 +172,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
-        SocketIODelivery.deliver(frames, to: self.localSockets(options), volatile: options.flags.volatile)
+        let targets = self.localSockets(options)
+        self.namespace?.server.statistics.broadcastFanout.record(targets.count)
+        SocketIODelivery.deliver(frames, of: packet, to: targets, volatile: options.flags.volatile)
     }
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
@@ -185,10 +187,11 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, sink: any SocketIOAckSink) {
         let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
         let targets = self.localSockets(options)
+        self.namespace?.server.statistics.broadcastFanout.record(targets.count)
         sink.expect(targets.count)
         let timeout = options.flags.timeout.map { TimeAmount.milliseconds(Int64($0)) } ?? self.namespace?.server.configuration.ackTimeout
         SocketIODelivery.deliver(
-            frames, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink, ackTimeout: timeout
+            frames, of: packet, to: targets, volatile: options.flags.volatile, ackID: packet.ackID, collector: sink, ackTimeout: timeout
         )
     }
 

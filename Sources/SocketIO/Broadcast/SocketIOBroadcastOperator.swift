@@ -69,16 +69,21 @@ public struct SocketIOBroadcastOperator: Sendable {
         return copy
     }
 
-    /// Emits an event to the selected sockets; encoded once for all of them.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) {
+    /// Emits an event to the selected sockets; encoded once for all of them. False, and nothing sent,
+    /// for a reserved event name (``SocketIOSocket/reservedEventNames``; the reference throws).
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool {
         self.emit(event, arguments: arguments)
     }
 
-    /// Emits an event to the selected sockets; encoded once for all of them.
-    public func emit(_ event: String, arguments: [SocketIOValue]) {
+    /// See ``emit(_:_:)``.
+    @discardableResult
+    public func emit(_ event: String, arguments: [SocketIOValue]) -> Bool {
+        guard !SocketIOSocket.reservedEventNames.contains(event) else { return false }
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
         self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
         self.namespace.adapter.broadcast(packet, options: self.options)
+        return true
     }
 
     /// Emits an event that every selected client acknowledges; returns one answer per client (its first
@@ -91,6 +96,7 @@ public struct SocketIOBroadcastOperator: Sendable {
 
     /// See ``emitWithAck(_:_:)``.
     public func emitWithAck(_ event: String, arguments: [SocketIOValue]) async throws -> [SocketIOValue] {
+        guard !SocketIOSocket.reservedEventNames.contains(event) else { throw SocketIOError.reservedEventName(event) }
         let timeout = self.ackTimeout ?? self.namespace.server.configuration.ackTimeout
         var options = self.options
         options.flags.timeout = Int(timeout.nanoseconds / 1_000_000)

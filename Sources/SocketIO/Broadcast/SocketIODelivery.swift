@@ -1,11 +1,13 @@
 import EngineIO
 import NIOCore
+import SocketIOProtocol
 
 /// Writes already encoded frames to many sockets: grouped by event loop, one task per loop, each
 /// socket written on its own loop without further hops.
 enum SocketIODelivery {
     static func deliver(
         _ frames: [EngineFrame],
+        of packet: SocketIOPacket,
         to sockets: [SocketIOSocket],
         volatile: Bool,
         ackID: Int? = nil,
@@ -15,7 +17,9 @@ enum SocketIODelivery {
         guard !sockets.isEmpty else { return }
         if sockets.count == 1 {
             let socket = sockets[0]
-            socket.onEventLoop { $0.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout) }
+            socket.onEventLoop {
+                $0.writeOnEventLoop(frames, packet: packet, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)
+            }
             return
         }
         var groups: [ObjectIdentifier: (loop: any EventLoop, sockets: [SocketIOSocket])] = [:]
@@ -35,7 +39,7 @@ enum SocketIODelivery {
             let frames = frames.map { $0.preparedForBroadcast() }
             let write: @Sendable () -> Void = {
                 for socket in members {
-                    socket.writeOnEventLoop(frames, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)
+                    socket.writeOnEventLoop(frames, packet: packet, volatile: volatile, ackID: ackID, collector: collector, ackTimeout: ackTimeout)
                 }
             }
             if group.loop.inEventLoop { here = write } else { group.loop.execute(write) }

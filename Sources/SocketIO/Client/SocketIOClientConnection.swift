@@ -41,7 +41,13 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
             }
         } catch {
-            // As the reference: the connection is closed, and its sockets leave with `forced close`.
+            // As the reference: every socket's error listeners hear of it, then the connection is
+            // closed and its sockets leave with `forced close`.
+            self.server.configuration.logger.debug(
+                "packet could not be decoded; closing the connection (forced close)",
+                metadata: ["engineio.sid": "\(session.id)", "error": "\(error)"]
+            )
+            for socket in Array(self.sockets.values) { socket.reportErrorOnEventLoop(error) }
             session.close()
             return
         }
@@ -54,13 +60,17 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         } else {
             // A packet for a namespace the client has not joined, a second CONNECT, or a CONNECT_ERROR
             // from the client: an invalid state, and the reference closes the connection.
+            self.server.configuration.logger.debug(
+                "packet out of place; closing the connection (forced server close)",
+                metadata: ["engineio.sid": "\(session.id)", "socketio.nsp": "\(packet.namespace)", "socketio.packetType": "\(packet.type)"]
+            )
             self.closeOnEventLoop(.forcedServerClose)
             session.close()
         }
     }
 
     func engineSession(_ session: EngineSession, didCloseWith reason: EngineCloseReason) {
-        self.closeOnEventLoop(SocketIODisconnectReason(reason))
+        self.closeOnEventLoop(SocketIODisconnectReason(reason), description: session.closeDescriptionOnEventLoop)
     }
 
     // MARK: Namespaces
@@ -69,6 +79,10 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         guard self.sockets[name] == nil, self.connecting[name] == nil else { return }
         guard let namespace = self.server.namespace(forConnecting: name, auth: auth ?? .object([:])) else {
             self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
+            self.server.configuration.logger.debug(
+                "CONNECT to an unknown namespace refused",
+                metadata: ["engineio.sid": "\(self.session.id)", "socketio.nsp": "\(name)"]
+            )
             self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
             return
         }
@@ -114,6 +128,13 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
                 // Only a SocketIOConnectError's words reach the client: any other error's
                 // description may carry internals (paths, queries, credentials).
                 let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError.genericRefusal
+                self.server.configuration.logger.debug(
+                    "connection middleware refused a socket",
+                    metadata: [
+                        "engineio.sid": "\(self.session.id)", "socketio.nsp": "\(name)",
+                        "socketio.refusal": "\(refusal.message)", "error": "\(error)",
+                    ]
+                )
                 self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: refusal.payload))
             }
         }
@@ -146,8 +167,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         self.session.close()
     }
 
-    /// Every socket leaves with `reason`; nothing is sent.
-    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+    /// Every socket leaves with `reason` (and the transport's `description` of what went wrong); nothing
+    /// is sent.
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason, description: String? = nil) {
         guard !self.closed else { return }
         self.closed = true
         self.connectTimer?.cancel()
@@ -157,14 +179,14 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             pending.task.cancel()
         }
         self.connecting = [:]
-        for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason) }
+        for socket in Array(self.sockets.values) { socket.closeOnEventLoop(reason, description: description) }
         self.sockets = [:]
     }
 
     // MARK: Writing
 
-    func sendOnEventLoop(_ packet: SocketIOPacket) {
-        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: false) }
+    func sendOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
+        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: volatile) }
     }
 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {

@@ -166,7 +166,8 @@ public final class SocketIONamespace: @unchecked Sendable {
     public func timeout(_ timeout: TimeAmount) -> SocketIOBroadcastOperator { self.all.timeout(timeout) }
 
     /// Emits to every socket of the namespace.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) { self.all.emit(event, arguments: arguments) }
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool { self.all.emit(event, arguments: arguments) }
 
     /// Snapshots of every socket of the namespace, on every node.
     public func fetchSockets() async throws -> [SocketIORemoteSocket] { try await self.all.fetchSockets() }

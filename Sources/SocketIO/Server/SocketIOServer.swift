@@ -24,6 +24,8 @@ public final class SocketIOServer: @unchecked Sendable {
     public private(set) var engine: EngineServer!
     private let namespaces = NIOLockedValueBox<[String: SocketIONamespace]>([:])
     private let parents = NIOLockedValueBox<[SocketIOParentNamespace]>([])
+    /// The listener's address while ``run()`` serves.
+    let serviceAddress = NIOLockedValueBox<SocketAddress?>(nil)
 
     /// A server with `configuration`. `fallback` answers HTTP paths outside the Socket.IO path.
     public init(
@@ -131,7 +133,8 @@ public final class SocketIOServer: @unchecked Sendable {
     /// Broadcast on `/` with an acknowledgement timeout.
     public func timeout(_ timeout: TimeAmount) -> SocketIOBroadcastOperator { self.sockets.timeout(timeout) }
     /// Emits to every socket of `/`.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) { self.sockets.all.emit(event, arguments: arguments) }
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool { self.sockets.all.emit(event, arguments: arguments) }
     /// Snapshots of every socket of `/`.
     public func fetchSockets() async throws -> [SocketIORemoteSocket] { try await self.sockets.fetchSockets() }
     /// Every socket of `/` joins `rooms`.

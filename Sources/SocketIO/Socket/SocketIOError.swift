@@ -8,6 +8,12 @@ public enum SocketIOError: Error, Sendable, Hashable {
     case disconnected
     /// A cluster request did not get every node's answer in time.
     case requestTimeout
+    /// `emitWithAck` was asked for an event name the server may not emit
+    /// (``SocketIOSocket/reservedEventNames``); nothing was sent.
+    case reservedEventName(String)
+    /// A socket's asynchronous listeners (or an ``SocketIOSocket/events(bufferSize:)`` stream) fell
+    /// that far behind the client's events: this event was not handed to them.
+    case handlerBacklogFull
 }
 
 /// Thrown by a connection middleware to refuse a socket; the client receives a CONNECT_ERROR with

@@ -28,16 +28,23 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// the handful of events a socket usually handles.
     private var handlers: [(event: String, handler: (SocketIOEvent) -> Void)] = []
     private var anyHandlers: [(SocketIOEvent) -> Void] = []
+    private var anyOutgoingHandlers: [(String, [SocketIOValue]) -> Void] = []
     private var middlewares: [(SocketIOEvent) throws -> Void] = []
     private var errorHandlers: [(any Error) -> Void] = []
-    private var disconnectingHandlers: [(SocketIODisconnectReason) -> Void] = []
-    private var disconnectHandlers: [(SocketIODisconnectReason) -> Void] = []
+    private var disconnectingHandlers: [(SocketIODisconnectReason, String?) -> Void] = []
+    private var disconnectHandlers: [(SocketIODisconnectReason, String?) -> Void] = []
     private var pendingAcks: [Int: PendingAck] = [:]
     private(set) var connectedOnEventLoop = false
+    /// Asynchronous listeners and middlewares (`SocketIOSocket+AsyncHandlers.swift`), run in order by
+    /// ``asyncQueue``; sinks of ``events(bufferSize:)`` streams. Event-loop confined.
+    var asyncHandlers: [(event: String, handler: AsyncListener)] = []
+    var asyncMiddlewares: [AsyncMiddleware] = []
+    var eventSinks: [EventSink] = []
+    var asyncQueue: SocketIOAsyncHandlerQueue?
 
     private enum PendingAck {
-        case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
-        case broadcast(any SocketIOAckSink, Scheduled<Void>?)
+        case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>, sentAt: NIODeadline)
+        case broadcast(any SocketIOAckSink, Scheduled<Void>?, sentAt: NIODeadline)
     }
 
     init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
@@ -66,7 +73,7 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// True on the socket's loop. Elsewhere (a misuse: handlers belong to the loop) it runs
     /// `register` there instead, a moment later, and returns false.
-    private func onOwnLoop(_ register: @escaping (SocketIOSocket) -> Void) -> Bool {
+    func onOwnLoop(_ register: @escaping (SocketIOSocket) -> Void) -> Bool {
         if self.eventLoop.inEventLoop { return true }
         let registration = UncheckedRegistration(register)
         self.eventLoop.execute { registration.body(self) }
@@ -86,7 +93,8 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.handlers.removeAll { $0.event == event }
     }
 
-    /// Adds a listener for every event; catch-all listeners run before the named ones.
+    /// Adds a listener for every event the client sends. As in the reference, catch-all listeners run
+    /// first, before the ``use(_:)`` middlewares, and run even for an event a middleware then refuses.
     public func onAny(_ handler: @escaping (SocketIOEvent) -> Void) {
         guard self.onOwnLoop({ $0.onAny(handler) }) else { return }
         self.anyHandlers.append(handler)
@@ -104,13 +112,34 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.anyHandlers.removeAll()
     }
 
-    /// Runs before every incoming event; throwing drops the event and reports the error to ``onError(_:)``.
+    /// Adds a listener for every event sent to this client: its own emits and the broadcasts that reach
+    /// it, with the event name and arguments (acknowledgements are not events and are not seen).
+    public func onAnyOutgoing(_ handler: @escaping (_ event: String, _ arguments: [SocketIOValue]) -> Void) {
+        guard self.onOwnLoop({ $0.onAnyOutgoing(handler) }) else { return }
+        self.anyOutgoingHandlers.append(handler)
+    }
+
+    /// Adds an outgoing catch-all listener in front of the others (`socket.prependAnyOutgoing`).
+    public func prependAnyOutgoing(_ handler: @escaping (_ event: String, _ arguments: [SocketIOValue]) -> Void) {
+        guard self.onOwnLoop({ $0.prependAnyOutgoing(handler) }) else { return }
+        self.anyOutgoingHandlers.insert(handler, at: 0)
+    }
+
+    /// Removes every outgoing catch-all listener (`socket.offAnyOutgoing()`).
+    public func offAnyOutgoing() {
+        guard self.onOwnLoop({ $0.offAnyOutgoing() }) else { return }
+        self.anyOutgoingHandlers.removeAll()
+    }
+
+    /// Runs before every incoming event, after the ``onAny(_:)`` listeners; throwing drops the event
+    /// (its named listeners do not run) and reports the error to ``onError(_:)``.
     public func use(_ middleware: @escaping (SocketIOEvent) throws -> Void) {
         guard self.onOwnLoop({ $0.use(middleware) }) else { return }
         self.middlewares.append(middleware)
     }
 
-    /// Receives errors thrown by packet middlewares.
+    /// Receives errors thrown by packet middlewares, and the decoding error of a packet the client sent
+    /// that could not be read (its connection is then closed, as the reference does).
     public func onError(_ handler: @escaping (any Error) -> Void) {
         guard self.onOwnLoop({ $0.onError(handler) }) else { return }
         self.errorHandlers.append(handler)
@@ -118,58 +147,84 @@ public final class SocketIOSocket: @unchecked Sendable {
 
     /// Runs when the socket is about to leave (it is still in its rooms).
     public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.onDisconnecting { reason, _ in handler(reason) }
+    }
+
+    /// Runs when the socket is about to leave (it is still in its rooms), with the reason and, for a
+    /// `transport error`, what went wrong (the reference's `description`).
+    public func onDisconnecting(_ handler: @escaping (SocketIODisconnectReason, _ description: String?) -> Void) {
         guard self.onOwnLoop({ $0.onDisconnecting(handler) }) else { return }
         self.disconnectingHandlers.append(handler)
     }
 
     /// Runs once the socket has left its namespace.
     public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason) -> Void) {
+        self.onDisconnect { reason, _ in handler(reason) }
+    }
+
+    /// Runs once the socket has left its namespace, with the reason and, for a `transport error`, what
+    /// went wrong: `poll connection closed prematurely`, `overlap from client`, `websocket error`, … (the
+    /// reference's `description`).
+    public func onDisconnect(_ handler: @escaping (SocketIODisconnectReason, _ description: String?) -> Void) {
         guard self.onOwnLoop({ $0.onDisconnect(handler) }) else { return }
         self.disconnectHandlers.append(handler)
     }
 
     // MARK: - Emitting
 
-    /// Emits an event to this client.
-    public func emit(_ event: String, _ arguments: SocketIOValue...) {
+    /// Emits an event to this client. An event named as one of the reference's reserved names
+    /// (``SocketIOSocket/reservedEventNames``) is not sent, and the answer is false (the reference
+    /// throws).
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketIOValue...) -> Bool {
         self.emit(event, arguments: arguments)
     }
 
-    /// Emits an event to this client.
-    public func emit(_ event: String, arguments: [SocketIOValue]) {
-        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
-        self.onEventLoop { $0.sendPacketOnEventLoop(packet) }
+    /// Emits an event to this client; see ``emit(_:_:)``.
+    @discardableResult
+    public func emit(_ event: String, arguments: [SocketIOValue]) -> Bool {
+        SocketIOSocketEmitter(socket: self).emit(event, arguments: arguments)
     }
 
-    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
-    /// Throws ``SocketIOError/ackTimeout(partial:)`` after `timeout`, ``SocketIOError/disconnected`` if
-    /// the socket leaves first.
-    public func emitWithAck(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
-        try await self.emitWithAck(event, arguments: arguments, timeout: timeout)
+    /// Emits an event and waits for the client's acknowledgement; answers its first argument (`.null`
+    /// when it acknowledged with none), as the reference's `emitWithAck` resolves with it. Throws
+    /// ``SocketIOError/ackTimeout(partial:)`` after `timeout` (default
+    /// ``SocketIOServerConfiguration/ackTimeout``; the reference waits forever without one),
+    /// ``SocketIOError/disconnected`` if the socket leaves first.
+    public func emitWithAck(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> SocketIOValue {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAck(event, arguments: arguments)
     }
 
-    /// Emits an event and waits for the client's acknowledgement (all of its arguments).
-    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
-        let loop = self.eventLoop
-        let promise = loop.makePromise(of: [SocketIOValue].self)
-        let ackID = self.namespace.nextAckID()
-        let timeout = timeout ?? self.namespace.server.configuration.ackTimeout
-        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name, ackID: ackID)
-        self.onEventLoop { socket in
-            guard socket.connectedOnEventLoop else {
-                promise.fail(SocketIOError.disconnected)
-                return
-            }
-            let timer = loop.scheduleTask(in: timeout) {
-                if socket.removePendingAck(ackID) != nil {
-                    promise.fail(SocketIOError.ackTimeout(partial: []))
-                }
-            }
-            socket.addPendingAck(ackID, .single(promise, timer))
-            socket.sendPacketOnEventLoop(packet)
-        }
-        return try await promise.futureResult.get()
+    /// See ``emitWithAck(_:_:timeout:)``.
+    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> SocketIOValue {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAck(event, arguments: arguments)
     }
+
+    /// Like ``emitWithAck(_:_:timeout:)``, answering every argument of the acknowledgement (a client may
+    /// acknowledge with several).
+    public func emitWithAckArguments(_ event: String, _ arguments: SocketIOValue..., timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAckArguments(event, arguments: arguments)
+    }
+
+    /// See ``emitWithAckArguments(_:_:timeout:)``.
+    public func emitWithAckArguments(_ event: String, arguments: [SocketIOValue], timeout: TimeAmount? = nil) async throws -> [SocketIOValue] {
+        try await SocketIOSocketEmitter(socket: self, timeout: timeout).emitWithAckArguments(event, arguments: arguments)
+    }
+
+    /// The next emit may be dropped if the client cannot take it now (`socket.volatile.emit`).
+    public var volatile: SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).volatile }
+
+    /// Whether the next emit may be compressed (`socket.compress(false).emit`).
+    public func compress(_ compress: Bool) -> SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).compress(compress) }
+
+    /// How long the next ``SocketIOSocketEmitter/emitWithAck(_:_:)`` waits (`socket.timeout(ms).emitWithAck`).
+    public func timeout(_ timeout: TimeAmount) -> SocketIOSocketEmitter { SocketIOSocketEmitter(socket: self).timeout(timeout) }
+
+    /// Event names a server may not emit, as the reference's `RESERVED_EVENTS`: a client would take them
+    /// for its own lifecycle events.
+    public static let reservedEventNames: Set<String> = [
+        "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+    ]
 
     // MARK: - Rooms and broadcasting
 
@@ -246,24 +301,72 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    func sendPacketOnEventLoop(_ packet: SocketIOPacket) {
-        self.client.sendOnEventLoop(packet)
+    func sendPacketOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
+        self.client.sendOnEventLoop(packet, volatile: volatile)
+    }
+
+    /// Sends an event packet to this client with the emit's flags, its outgoing listeners told first.
+    func emitOnEventLoop(_ packet: SocketIOPacket, volatile: Bool) {
+        self.notifyOutgoingListeners(packet)
+        self.sendPacketOnEventLoop(packet, volatile: volatile)
+    }
+
+    /// Registers a single-client acknowledgement, failing it after `timeout`; false when the socket has
+    /// already left (the promise has then failed).
+    func expectAckOnEventLoop(_ ackID: Int, promise: EventLoopPromise<[SocketIOValue]>, timeout: TimeAmount) -> Bool {
+        guard self.connectedOnEventLoop else {
+            promise.fail(SocketIOError.disconnected)
+            return false
+        }
+        let timer = self.eventLoop.scheduleTask(in: timeout) { [self] in
+            if self.removePendingAck(ackID) != nil {
+                promise.fail(SocketIOError.ackTimeout(partial: []))
+            }
+        }
+        self.addPendingAck(ackID, .single(promise, timer, sentAt: .now()))
+        return true
+    }
+
+    /// Tells the outgoing catch-all listeners about an event packet (nothing for other packets).
+    private func notifyOutgoingListeners(_ packet: SocketIOPacket) {
+        guard !self.anyOutgoingHandlers.isEmpty, var payload = packet.payload?.arrayValue, !payload.isEmpty else { return }
+        let name = payload.removeFirst()
+        let event = name.stringValue ?? name.description
+        for handler in self.anyOutgoingHandlers { handler(event, payload) }
+    }
+
+    /// Hands a decoding error of this connection to the error listeners.
+    func reportErrorOnEventLoop(_ error: any Error) {
+        for handler in self.errorHandlers { handler(error) }
     }
 
     /// Writes pre-encoded frames (a broadcast); registers the broadcast's ack id first when given. The
     /// registration is dropped after `ackTimeout` (the broadcast has given up on this client by then).
-    func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool, ackID: Int?, collector: (any SocketIOAckSink)?, ackTimeout: TimeAmount? = nil) {
+    func writeOnEventLoop(
+        _ frames: [EngineFrame],
+        packet: SocketIOPacket? = nil,
+        volatile: Bool,
+        ackID: Int?,
+        collector: (any SocketIOAckSink)?,
+        ackTimeout: TimeAmount? = nil
+    ) {
         guard self.connectedOnEventLoop else {
             if collector != nil { collector?.expect(-1) }
             return
         }
+        if let packet { self.notifyOutgoingListeners(packet) }
         if let ackID, let collector {
             let timer = ackTimeout.map { timeout in
                 self.eventLoop.scheduleTask(in: timeout) { [self] in _ = self.removePendingAck(ackID) }
             }
-            self.addPendingAck(ackID, .broadcast(collector, timer))
+            self.addPendingAck(ackID, .broadcast(collector, timer, sentAt: .now()))
         }
         self.client.writeOnEventLoop(frames, volatile: volatile)
+    }
+
+    private func recordAckLatency(since sentAt: NIODeadline) {
+        let elapsed = NIODeadline.now() - sentAt
+        self.namespace.server.statistics.ackLatency.recordNanoseconds(elapsed.nanoseconds)
     }
 
     private func addPendingAck(_ id: Int, _ ack: PendingAck) {
@@ -290,11 +393,13 @@ public final class SocketIOSocket: @unchecked Sendable {
             guard let id = packet.ackID, let pending = self.removePendingAck(id) else { return }
             let arguments = packet.payload?.arrayValue ?? []
             switch pending {
-            case .single(let promise, let timer):
+            case .single(let promise, let timer, let sentAt):
                 timer.cancel()
+                self.recordAckLatency(since: sentAt)
                 promise.succeed(arguments)
-            case .broadcast(let collector, let timer):
+            case .broadcast(let collector, let timer, let sentAt):
                 timer?.cancel()
+                self.recordAckLatency(since: sentAt)
                 collector.received(arguments.first ?? .null)
             }
         case .disconnect:
@@ -313,32 +418,48 @@ public final class SocketIOSocket: @unchecked Sendable {
             arguments: payload,
             ack: packet.ackID.map { SocketIOAck(socket: self, id: $0) }
         )
+        // The reference's order: catch-all listeners first, then the middlewares, then named listeners.
+        for handler in self.anyHandlers { handler(event) }
         do {
             for middleware in self.middlewares { try middleware(event) }
         } catch {
             for handler in self.errorHandlers { handler(error) }
             return
         }
-        for handler in self.anyHandlers { handler(event) }
+        guard self.connectedOnEventLoop else { return }
+        if !self.asyncMiddlewares.isEmpty {
+            // Asynchronous middlewares gate every listener: the rest runs in the socket's queue.
+            self.enqueueGatedDispatch(event)
+            return
+        }
+        self.runListenersOnEventLoop(event)
+    }
+
+    /// The named listeners of `event` (synchronous ones at once, asynchronous ones queued in order) and
+    /// the event streams.
+    func runListenersOnEventLoop(_ event: SocketIOEvent) {
         for entry in self.handlers where entry.event == event.name {
             entry.handler(event)
         }
+        for sink in self.eventSinks { sink.yield(event) }
+        let listeners = self.asyncHandlers.filter { $0.event == event.name }.map(\.handler)
+        if !listeners.isEmpty { self.enqueueAsyncListeners(listeners, event: event) }
     }
 
     /// Leaves the namespace for `reason`: disconnecting handlers, rooms, pending acks, disconnect handlers.
-    func closeOnEventLoop(_ reason: SocketIODisconnectReason) {
+    func closeOnEventLoop(_ reason: SocketIODisconnectReason, description: String? = nil) {
         guard self.connectedOnEventLoop else { return }
-        for handler in self.disconnectingHandlers { handler(reason) }
+        for handler in self.disconnectingHandlers { handler(reason, description) }
         self.connectedOnEventLoop = false
         let pending = self.pendingAcks
         self.pendingAcks = [:]
         self.namespace.pendingAcks.wrappingDecrement(by: pending.count, ordering: .relaxed)
         for (_, ack) in pending {
             switch ack {
-            case .single(let promise, let timer):
+            case .single(let promise, let timer, _):
                 timer.cancel()
                 promise.fail(SocketIOError.disconnected)
-            case .broadcast(let collector, let timer):
+            case .broadcast(let collector, let timer, _):
                 timer?.cancel()
                 collector.expect(-1)
             }
@@ -346,9 +467,16 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.leftNamespace.store(true, ordering: .releasing)
         self.namespace.remove(self)
         self.client.removeOnEventLoop(self)
-        for handler in self.disconnectHandlers { handler(reason) }
+        for handler in self.disconnectHandlers { handler(reason, description) }
         self.handlers = []
         self.anyHandlers = []
+        self.anyOutgoingHandlers = []
+        self.asyncHandlers = []
+        self.asyncMiddlewares = []
+        for sink in self.eventSinks { sink.finish() }
+        self.eventSinks = []
+        self.asyncQueue?.close()
+        self.asyncQueue = nil
         self.middlewares = []
         self.disconnectingHandlers = []
         self.disconnectHandlers = []
