@@ -30,6 +30,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("cleanup-empty-child-namespaces"), help: "Milliseconds after which an empty /dyn-N namespace is removed; absent: kept.")
     var cleanupEmptyChildNamespaces: Int?
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
+    @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
 
     func validate() throws {
         if let redis { _ = try RedisURL(redis) }
@@ -53,6 +54,7 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
+        if self.perMessageDeflate { configuration.engine.perMessageDeflate = EnginePerMessageDeflate() }
         var driver: HiredisPubSubDriver?
         if let redis {
             let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
@@ -276,13 +278,20 @@ enum FixtureHandlers {
             socket.data = event[0] ?? .null
             event.ack?(true)
         }
-        // ["emit-to", {rooms, except, broadcast}, event, ...args]
+        // ["emit-to", {rooms, except, broadcast, compress}, event, ...args]
         socket.on("emit-to") { event in
             guard let options = event[0], let name = event[1]?.stringValue else { return }
             var target = options["broadcast"]?.boolValue == true ? socket.broadcast : namespace.all
             target = target.to(Set((options["rooms"]?.arrayValue ?? []).compactMap(\.stringValue)))
             target = target.except(Set((options["except"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            if options["compress"]?.boolValue == false { target = target.compress(false) }
             target.emit(name, arguments: Array(event.arguments.dropFirst(2)))
+            event.ack?(true)
+        }
+        // ["emit-self", compress, event, ...args]: socket.compress(compress).emit(event, ...args)
+        socket.on("emit-self") { event in
+            guard let compress = event[0]?.boolValue, let name = event[1]?.stringValue else { return }
+            socket.compress(compress).emit(name, arguments: Array(event.arguments.dropFirst(2)))
             event.ack?(true)
         }
         // ["server-ack", event, timeoutMs, ...args] → ack ["ok", [reply...]] or ["timeout"]

@@ -185,8 +185,8 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
 
     // MARK: Writing
 
-    func sendOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
-        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop($0, volatile: volatile) }
+    func sendOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false, compress: Bool = true) {
+        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop(compress ? $0 : $0.compressed(false), volatile: volatile) }
     }
 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {

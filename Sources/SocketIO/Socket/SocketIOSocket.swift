@@ -301,14 +301,15 @@ public final class SocketIOSocket: @unchecked Sendable {
         }
     }
 
-    func sendPacketOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false) {
-        self.client.sendOnEventLoop(packet, volatile: volatile)
+    func sendPacketOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false, compress: Bool = true) {
+        self.client.sendOnEventLoop(packet, volatile: volatile, compress: compress)
     }
 
-    /// Sends an event packet to this client with the emit's flags, its outgoing listeners told first.
-    func emitOnEventLoop(_ packet: SocketIOPacket, volatile: Bool) {
+    /// Sends an event packet to this client with the emit's flags, its outgoing listeners told first;
+    /// `compress: false` keeps WebSocket permessage-deflate off for it.
+    func emitOnEventLoop(_ packet: SocketIOPacket, volatile: Bool, compress: Bool = true) {
         self.notifyOutgoingListeners(packet)
-        self.sendPacketOnEventLoop(packet, volatile: volatile)
+        self.sendPacketOnEventLoop(packet, volatile: volatile, compress: compress)
     }
 
     /// Registers a single-client acknowledgement, failing it after `timeout`; false when the socket has

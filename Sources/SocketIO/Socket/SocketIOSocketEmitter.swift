@@ -10,7 +10,7 @@ public struct SocketIOSocketEmitter: Sendable {
     public let socket: SocketIOSocket
     /// Whether an emit may be dropped when the client cannot take it now.
     public private(set) var isVolatile: Bool
-    /// Whether the payload may be compressed (`compress(false)` asks for it not to be).
+    /// Whether the payload may be compressed (`compress(false)` keeps WebSocket permessage-deflate off for it).
     public private(set) var compresses: Bool
     /// How long an ``emitWithAck(_:_:)`` waits; nil for ``SocketIOServerConfiguration/ackTimeout``.
     public private(set) var ackTimeout: TimeAmount?
@@ -57,7 +57,8 @@ public struct SocketIOSocketEmitter: Sendable {
         guard !SocketIOSocket.reservedEventNames.contains(event) else { return false }
         let packet = SocketIOPacket.event(event, arguments, namespace: self.socket.namespace.name)
         let volatile = self.isVolatile
-        self.socket.onEventLoop { $0.emitOnEventLoop(packet, volatile: volatile) }
+        let compress = self.compresses
+        self.socket.onEventLoop { $0.emitOnEventLoop(packet, volatile: volatile, compress: compress) }
         return true
     }
 
@@ -86,9 +87,10 @@ public struct SocketIOSocketEmitter: Sendable {
         let timeout = self.ackTimeout ?? socket.namespace.server.configuration.ackTimeout
         let packet = SocketIOPacket.event(event, arguments, namespace: socket.namespace.name, ackID: ackID)
         let volatile = self.isVolatile
+        let compress = self.compresses
         socket.onEventLoop { socket in
             guard socket.expectAckOnEventLoop(ackID, promise: promise, timeout: timeout) else { return }
-            socket.emitOnEventLoop(packet, volatile: volatile)
+            socket.emitOnEventLoop(packet, volatile: volatile, compress: compress)
         }
         return try await promise.futureResult.get()
     }
