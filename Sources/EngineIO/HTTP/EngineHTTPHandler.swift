@@ -397,6 +397,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         let decision = sid == nil ? self.server.authorize(request, on: context.eventLoop) : context.eventLoop.makeSucceededFuture(.allow)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let agreement = deflate
         decision.whenSuccess { decision in
             let handler = bound.value
             guard let context = handler.context else { return }
@@ -405,7 +406,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 handler.server.statistics.countError(.forbidden)
                 handler.respondRefusedUpgrade(error: .forbidden, message: message, context: context)
             case .allow:
-                handler.switchToWebSocket(head: head, accept: accept, deflate: deflate, request: request, sid: sid, context: context)
+                handler.switchToWebSocket(head: head, accept: accept, deflate: agreement, request: request, sid: sid, context: context)
             }
         }
     }
