@@ -3,6 +3,7 @@ import EngineIO
 import Logging
 import NIOCore
 import SocketIO
+import SocketIOProtocol
 
 /// A Socket.IO server for protocol conformance runs: echoes events on `/` and `/custom`.
 @main
@@ -17,6 +18,7 @@ struct SocketIOEcho: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
+    @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0…65535") }
@@ -32,6 +34,7 @@ struct SocketIOEcho: AsyncParsableCommand {
         configuration.engine.timing.pingTimeout = .milliseconds(Int64(self.pingTimeout))
         configuration.engine.cors = EngineCORSPolicy(origins: .any, allowCredentials: true)
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
+        configuration.parser = self.parser
         let io = SocketIOServer(configuration: configuration)
         for name in ["/", "/custom"] {
             io.of(name).onConnection { socket in
@@ -49,3 +52,6 @@ struct SocketIOEcho: AsyncParsableCommand {
         try await channel.closeFuture.get()
     }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}

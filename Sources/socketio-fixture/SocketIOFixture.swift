@@ -30,6 +30,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("cleanup-empty-child-namespaces"), help: "Milliseconds after which an empty /dyn-N namespace is removed; absent: kept.")
     var cleanupEmptyChildNamespaces: Int?
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
+    @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
 
     func validate() throws {
         if let redis { _ = try RedisURL(redis) }
@@ -53,6 +54,7 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
+        configuration.parser = self.parser
         var driver: HiredisPubSubDriver?
         if let redis {
             let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
@@ -324,3 +326,6 @@ struct FixtureInternalError: Error, CustomStringConvertible {
     var detail: String
     var description: String { "FixtureInternalError: \(self.detail)" }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}

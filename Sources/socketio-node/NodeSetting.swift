@@ -27,6 +27,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case corsCheckOrigin = "cors-check-origin"
     case metricsPort = "metrics-port"
     case maxRoomsPerSocket = "max-rooms-per-socket"
+    case parser
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -64,6 +65,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .corsCheckOrigin: return "on"
         case .metricsPort: return "none: /metrics on --port"
         case .maxRoomsPerSocket: return "1000"
+        case .parser: return "default"
         }
     }
 
