@@ -129,6 +129,7 @@ let package = Package(
             name: "socketio-bench",
             dependencies: [
                 "SocketIOProtocol",
+                "MessagePack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -65,6 +65,24 @@ enum PacketScanner {
         return value
     }
 
+    /// `true` for `broadcast` and `to-room`.
+    static func isDeliveryName(_ name: String) -> Bool {
+        name == "broadcast" || name == "to-room"
+    }
+
+    /// The send timestamp in the first 16 bytes of a fan-out payload, nil unless they are all digits.
+    static func timestamp(prefixOf payload: String) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in payload.utf8.prefix(Self.timestampDigits) {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ UInt64(digit)
+            digits += 1
+        }
+        return digits == Self.timestampDigits ? value : nil
+    }
+
     private static let broadcastName = Array("broadcast".utf8)
     private static let toRoomName = Array("to-room".utf8)
 

@@ -114,6 +114,14 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
     // MARK: EngineTransport
 
     func sendText(_ write: (inout ByteBuffer) -> Void) {
+        self.sendMessage(opcode: .text, write)
+    }
+
+    func sendBinary(_ write: (inout ByteBuffer) -> Void) {
+        self.sendMessage(opcode: .binary, write)
+    }
+
+    private func sendMessage(opcode: WebSocketOpcode, _ write: (inout ByteBuffer) -> Void) {
         guard let context, case .open = self.phase else { return }
         self.scratch.clear()
         write(&self.scratch)
@@ -122,7 +130,7 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         )
         let mask = self.random.next32()
         self.scratch.withUnsafeReadableBytes { payload in
-            WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, into: &frame)
+            WebSocketFrameCodec.writeMaskedFrame(opcode: opcode, payload: payload, maskKey: mask, into: &frame)
         }
         context.write(self.wrapOutboundOut(frame), promise: nil)
         if self.inRead {
@@ -177,9 +185,10 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         switch header.opcode {
         case .text where header.fin && self.fragments == nil:
             self.client.receive(enginePacket: payload)
+        case .binary where header.fin && self.fragments == nil:
+            self.client.receive(binaryMessage: payload)
         case .text, .binary:
             guard self.fragments == nil else { return self.fail("new message inside a fragmented one") }
-            if header.fin { return }  // a whole binary message: attachments are not used by the bench
             var assembled = ByteBuffer()
             assembled.writeInteger(header.opcode.rawValue)  // remember the message type in the first byte
             assembled.writeBytes(payload)
@@ -194,6 +203,8 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
             self.fragments = nil
             if assembled.readInteger(as: UInt8.self) == WebSocketOpcode.text.rawValue {
                 assembled.withUnsafeReadableBytes { self.client.receive(enginePacket: $0) }
+            } else {
+                assembled.withUnsafeReadableBytes { self.client.receive(binaryMessage: $0) }
             }
         case .ping:
             self.sendControl(.pong, payload: payload)

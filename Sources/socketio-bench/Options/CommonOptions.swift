@@ -1,4 +1,5 @@
 import ArgumentParser
+import SocketIOProtocol
 
 /// Options every network scenario shares: where the servers are, what to sample, how to report.
 struct CommonOptions: ParsableArguments {
@@ -40,6 +41,14 @@ struct CommonOptions: ParsableArguments {
     )
     var handlers: HandlerStyle = .bench
 
+    @Option(
+        help: ArgumentHelp(
+            "Packet format the server uses: default (socket.io-parser) or msgpack (socket.io-msgpack-parser; WebSocket clients only).",
+            valueName: "name"
+        )
+    )
+    var parser: SocketIOParser = .default
+
     @Option(help: ArgumentHelp("Write the JSON report to this file (- for stdout; the table then goes to stderr).", valueName: "path"))
     var json: String?
 
@@ -75,6 +84,9 @@ struct RunOptions: ParsableArguments {
         guard self.warmup >= 0, self.warmup <= 600 else { throw ValidationError("--warmup must be in [0, 600]") }
     }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}
 
 /// Which server handlers the scenarios call.
 enum HandlerStyle: String, ExpressibleByArgument, Sendable, CaseIterable {
