@@ -5,8 +5,9 @@ import NIOCore
 /// binary message is one MessagePack map `{type, nsp, data?, id?}`; there are no attachments and no
 /// text messages.
 ///
-/// The map is read as JavaScript reads the decoded object (``SocketIOValue/init(messagePack:)``: a
-/// repeated key keeps its last value, a non-string key becomes its property name), then checked as the
+/// The map's members are found as JavaScript finds them in the decoded object (a repeated key keeps its
+/// last value, a non-string key is named by its property name), `data` is converted by
+/// ``SocketIOValue/init(messagePack:)``, and the packet is checked as the
 /// reference decoder checks it, in its order:
 /// - `type` is an integer from 0 (CONNECT) to 4 (CONNECT_ERROR); 5 and 6 are refused;
 /// - `nsp` is a string;
@@ -60,19 +61,18 @@ public struct SocketIOMsgPackPacketDecoder: Sendable {
 
     /// Checks the decoded map and builds the packet.
     func packet(from decoded: MessagePackValue) throws(SocketIOProtocolError) -> SocketIOPacket {
-        guard case .map = decoded, case .object(var fields) = SocketIOValue(messagePack: decoded) else {
-            throw .packetNotAMap
-        }
-        guard let typeNumber = fields["type"].flatMap(Self.integer),
+        guard case .map(let entries) = decoded else { throw .packetNotAMap }
+        let fields = Self.packetFields(of: entries)
+        guard let typeNumber = fields.type.flatMap(Self.integer),
             (0...4).contains(typeNumber), let raw = UInt8(exactly: typeNumber), let type = SocketIOPacketType(rawValue: raw)
         else { throw .invalidPacketTypeField }
-        guard case .string(let namespace) = fields["nsp"] else { throw .invalidNamespaceField }
-        var payload = fields.removeValue(forKey: "data")
-        if case .some(.null) = payload { payload = nil }
+        guard case .string(let namespace) = fields.nsp else { throw .invalidNamespaceField }
+        var payload: SocketIOValue?
+        if let data = fields.data, !data.isNil { payload = SocketIOValue(messagePack: data) }
         try Self.checkData(payload, for: type, rules: self.configuration.validation)
         var ackID: Int?
-        switch fields["id"] {
-        case .none, .some(.null):
+        switch fields.id {
+        case .none, .some(.nil):
             ackID = nil
         case .some(let id):
             guard let number = Self.integer(id), number >= 0 else { throw .invalidAckID }
@@ -81,14 +81,31 @@ public struct SocketIOMsgPackPacketDecoder: Sendable {
         return SocketIOPacket(type: type, namespace: namespace, ackID: ackID, payload: payload)
     }
 
+    /// The members a packet reads, found as JavaScript finds them in the decoded object: a key that is
+    /// not a string is named by its property key (``SocketIOValue/propertyKey(_:)``), and a repeated
+    /// key keeps its last value. Only `data` is converted later; other members are never converted.
+    static func packetFields(
+        of entries: [MessagePackValue.MapEntry]
+    ) -> (type: MessagePackValue?, nsp: MessagePackValue?, data: MessagePackValue?, id: MessagePackValue?) {
+        var fields: (type: MessagePackValue?, nsp: MessagePackValue?, data: MessagePackValue?, id: MessagePackValue?) = (nil, nil, nil, nil)
+        for entry in entries {
+            let name: String
+            if case .string(let key) = entry.key { name = key } else { name = SocketIOValue.propertyKey(entry.key) }
+            switch name {
+            case "type": fields.type = entry.value
+            case "nsp": fields.nsp = entry.value
+            case "data": fields.data = entry.value
+            case "id": fields.id = entry.value
+            default: break
+            }
+        }
+        return fields
+    }
+
     /// The integer a number stands for when it has no fraction (JavaScript's `Number.isInteger`) and
     /// fits in `Int`, else `nil`.
-    static func integer(_ value: SocketIOValue) -> Int? {
-        switch value {
-        case .int(let number): return number
-        case .double(let number): return Int(exactly: number)
-        default: return nil
-        }
+    static func integer(_ value: MessagePackValue) -> Int? {
+        value.int64Value.flatMap { Int(exactly: $0) }
     }
 
     /// The reference's `isDataValid`, with the reserved event names of `rules`.

@@ -41,9 +41,15 @@ public enum SocketIOMsgPackPacketEncoder {
     ///
     /// - Throws: ``SocketIOProtocolError/invalidAckID`` for a negative ack id.
     public static func encode(_ packet: SocketIOPacket, into buffer: inout ByteBuffer) throws(SocketIOProtocolError) {
-        let bytes = MessagePackEncoder.encode(try Self.messagePackValue(of: packet))
+        let value = try Self.messagePackValue(of: packet)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.expectedSize)
+        MessagePackEncoder.encode(value, into: &bytes)
         buffer.writeBytes(bytes)
     }
+
+    /// The first allocation for the bytes of a packet; larger ones grow.
+    static let expectedSize = 128
 
     /// The MessagePack bytes of `packet` in a fresh buffer; throws what ``encode(_:into:)`` throws.
     public static func encode(_ packet: SocketIOPacket) throws(SocketIOProtocolError) -> ByteBuffer {

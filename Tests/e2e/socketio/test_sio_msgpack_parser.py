@@ -232,3 +232,34 @@ def test_mismatched_parsers_do_not_connect_and_the_server_keeps_serving(start_fi
             assert (await stats(server))["sockets"].get("/") == 1
 
     run(scenario())
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_namespace_disconnect_with_nil_data_leaves_only_that_namespace(start_fixture, transport):
+    """python-socketio writes `data: nil` in a DISCONNECT; that is no payload, so only the namespace is left."""
+    server = start_msgpack(start_fixture)
+
+    async def scenario():
+        async with Clients(server) as clients:
+            observer = await clients.connect("websocket", name="observer", **MSGPACK)
+            session = await asyncio.to_thread(open_raw_session, server, transport)
+            try:
+                await join_root_raw(session)
+                await asyncio.to_thread(session.send, packet(type=0, nsp="/custom"))
+                got = await asyncio.to_thread(session.receive_until, lambda m: len(m) >= 2)
+                custom_sid = msgpack.unpackb(got[0])["data"]["sid"]
+                await asyncio.to_thread(session.send, packet(type=1, data=None, nsp="/custom"))
+
+                async def custom_left():
+                    (log,) = await observer.request("disconnect-log")
+                    return [entry for entry in log if entry[1] == custom_sid]
+
+                assert await eventually(custom_left, 5.0) == [["/custom", custom_sid, "client namespace disconnect"]]
+                await asyncio.to_thread(session.send, packet(type=2, nsp="/", data=["echo", "still"], id=1))
+                (ack,) = await asyncio.to_thread(session.receive_until, lambda m: len(m) >= 1)
+                assert msgpack.unpackb(ack) == {"type": 3, "data": ["still"], "nsp": "/", "id": 1}
+                assert (await stats(server))["sessions"] == 2
+            finally:
+                session.close()
+
+    run(scenario())
