@@ -139,6 +139,11 @@ final class BenchClient {
     /// bench does not use.
     func receive(binaryMessage bytes: UnsafeRawBufferPointer) {
         guard self.parser == .msgpack else { return }
+        if let event = PacketScanner.scanMsgPackEvent(bytes), self.state.isConnected {
+            // The hot path of fan-out receivers: no decoding.
+            if event.kind == .delivery { self.delegate?.client(self, didReceiveDeliveryStamped: event.timestamp) }
+            return
+        }
         do {
             let packet = try self.msgpackDecoder.decode(bytes)
             self.perform(self.state.receive(msgpack: packet, length: bytes.count))
