@@ -6,7 +6,8 @@ import NIOCore
 ///
 /// The map has the members the reference server's packets have, in its order: `type` (EVENT and ACK
 /// whatever binary they carry, never BINARY_EVENT/BINARY_ACK), `data` (absent when the packet has no
-/// payload or a `.null` one), `nsp` (`"/"` for the empty namespace) and `id` (only with an ack id).
+/// payload or a `.null` one), `nsp` (the namespace as it is: a CONNECT_ERROR answers an unknown namespace
+/// by the name the client sent, as the reference does) and `id` (only with an ack id).
 /// Values are converted by ``SocketIOValue/messagePackValue``: binary as native `bin`, integral
 /// numbers as integers, as notepack.io writes JavaScript numbers. Encode once, send to many.
 public enum SocketIOMsgPackPacketEncoder {
@@ -30,7 +31,7 @@ public enum SocketIOMsgPackPacketEncoder {
         case .some(let payload):
             entries.append(.init(key: "data", value: payload.messagePackValue))
         }
-        entries.append(.init(key: "nsp", value: .string(packet.namespace.isEmpty ? "/" : packet.namespace)))
+        entries.append(.init(key: "nsp", value: .string(packet.namespace)))
         if let ackID = packet.ackID {
             entries.append(.init(key: "id", value: .int(Int64(ackID))))
         }

@@ -51,8 +51,11 @@ final class SocketIOMsgPackPacketCodecTests: XCTestCase {
         XCTAssertEqual(disconnect, .map([.init(key: "type", value: 1), .init(key: "nsp", value: "/a")]))
         let nullPayload = try SocketIOMsgPackPacketEncoder.messagePackValue(of: SocketIOPacket(type: .connect, payload: .null))
         XCTAssertEqual(nullPayload, .map([.init(key: "type", value: 0), .init(key: "nsp", value: "/")]))
-        let emptyNamespace = try SocketIOMsgPackPacketEncoder.messagePackValue(of: SocketIOPacket(type: .disconnect, namespace: ""))
-        XCTAssertEqual(emptyNamespace["nsp"], "/")
+        // The namespace is written as it is, even one the default parser could not write.
+        let emptyNamespace = try SocketIOMsgPackPacketEncoder.messagePackValue(of: SocketIOPacket(type: .connectError, namespace: "", payload: "x"))
+        XCTAssertEqual(emptyNamespace["nsp"], "")
+        let oddNamespace = try SocketIOMsgPackPacketEncoder.messagePackValue(of: SocketIOPacket(type: .connectError, namespace: "a,b", payload: "x"))
+        XCTAssertEqual(oddNamespace["nsp"], "a,b")
     }
 
     func testBinaryTypesAreWrittenAsPlainTypes() throws {

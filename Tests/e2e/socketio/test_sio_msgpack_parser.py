@@ -263,3 +263,22 @@ def test_namespace_disconnect_with_nil_data_leaves_only_that_namespace(start_fix
                 session.close()
 
     run(scenario())
+
+
+@pytest.mark.parametrize("nsp", ["", "admin", "/a,b", "/nowhere"])
+def test_unknown_namespace_is_refused_by_the_name_the_client_sent(start_fixture, nsp):
+    """Any string is a namespace to the msgpack parser; an unknown one gets CONNECT_ERROR under that name
+    and the connection stays usable."""
+    server = start_msgpack(start_fixture)
+
+    async def scenario():
+        session = await asyncio.to_thread(open_raw_session, server, "websocket")
+        try:
+            await asyncio.to_thread(session.send, packet(type=0, nsp=nsp))
+            (refusal,) = await asyncio.to_thread(session.receive_until, lambda m: len(m) >= 1)
+            assert msgpack.unpackb(refusal) == {"type": 4, "data": {"message": "Invalid namespace"}, "nsp": nsp}
+            await join_root_raw(session)
+        finally:
+            session.close()
+
+    run(scenario())
