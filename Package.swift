@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "SocketIOProtocol",
                 "EngineIO",
+                "MessagePack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -192,6 +193,7 @@ let package = Package(
         .target(
             name: "SocketIOProtocol",
             dependencies: [
+                "MessagePack",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
@@ -213,7 +215,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
+        .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol", "MessagePack"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]

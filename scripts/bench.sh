@@ -174,6 +174,24 @@ if [ "$server_kind" = node ]; then
         || log "bench-deflate.sh exited with status $?"
 fi
 
+# 2d. The two parsers side by side: echo and fanout with --parser default and --parser msgpack on both
+#     sides, each scenario on a freshly started node (server CPU per message is steadiest there).
+if [ "$server_kind" = node ]; then
+    for parser in default msgpack; do
+        port="$(free_port)"
+        start_server "$port" --parser "$parser"
+        run_bench "echo-parser-$parser" echo --url "http://127.0.0.1:$port" "${handlers[@]}" --parser "$parser" \
+            --server-pid "$server_pid" --clients "$echo_clients" --in-flight 1 --payload-size 32 --duration "$d" --warmup "$w"
+        stop_server "$server_pid"
+        port="$(free_port)"
+        start_server "$port" --parser "$parser"
+        run_bench "fanout-parser-$parser" fanout --url "http://127.0.0.1:$port" "${handlers[@]}" --parser "$parser" \
+            --server-pid "$server_pid" --clients "$fan_clients" --payload-size 32 --in-flight 32 --rate 100 --rate max \
+            --duration "$d" --warmup "$w"
+        stop_server "$server_pid"
+    done
+fi
+
 # 3. Idle connections on a fresh process.
 port="$(free_port)"
 start_server "$port"
@@ -322,7 +340,8 @@ def load_floor():
         return {row["scenario"]: row for row in map(json.loads, filter(str.strip, f))}
 
 floor = load_floor()
-reports = {name: load(name) for name in ["codec", "echo", "echo-one-loop", "fanout", "connect", "polling", "idle", "cluster", "reference-echo", "reference-fanout"]}
+reports = {name: load(name) for name in ["codec", "echo", "echo-one-loop", "fanout", "connect", "polling", "idle", "cluster", "reference-echo", "reference-fanout",
+                                   "echo-parser-default", "echo-parser-msgpack", "fanout-parser-default", "fanout-parser-msgpack"]}
 machine = next((r[0]["machine"] for r in reports.values() if r[0]), {})
 
 lines = []
@@ -439,6 +458,34 @@ for name, title, what in sections:
                 lines.append("")
                 lines.append(f"Server RSS {rss['beforeBytes']/2**20:.1f} MiB before, {rss['afterBytes']/2**20:.1f} MiB with {rss['connections']:,} clients: "
                              f"**{rss['perConnectionBytes']/1024:.2f} KB per connection** ({rss['totalPerConnectionBytes']/1024:.2f} KB including the process baseline).")
+    lines.append("")
+
+parser_runs = [(scenario, label, reports[f"{scenario}-parser-default"], reports[f"{scenario}-parser-msgpack"])
+               for scenario, label in [("echo", "websocket"), ("fanout", "rate=100"), ("fanout", "rate=max")]]
+if any(default[0] and msgpack[0] for _, _, default, msgpack in parser_runs):
+    lines.append("## msgpack parser (`--parser msgpack`)")
+    lines.append("")
+    lines.append("The `echo` and `fanout` loads above with each parser on both sides: `socketio-node --parser default|msgpack` and")
+    lines.append("`socketio-bench --parser default|msgpack` (msgpack: every packet one MessagePack map `{type, data, nsp, id?}` in a")
+    lines.append("binary WebSocket message, as socket.io-msgpack-parser writes it). Each scenario runs on a freshly started node.")
+    lines.append("")
+    lines.append("| scenario | run | default: ops/s | default: server CPU µs/op | msgpack: ops/s | msgpack: server CPU µs/op | msgpack / default CPU |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    for scenario, label, default, msgpack in parser_runs:
+        d_run, m_run = find(default[0], label), find(msgpack[0], label)
+        if not d_run or not m_run:
+            continue
+        d_cpu = (d_run.get("serverCPU") or {}).get("microsecondsPerOperation")
+        m_cpu = (m_run.get("serverCPU") or {}).get("microsecondsPerOperation")
+        ratio = f"{m_cpu / d_cpu:.2f}×" if d_cpu and m_cpu else "–"
+        lines.append(f"| {scenario} | {label} | {num(d_run['operationsPerSecond'])} | {num(d_cpu, 2)} | "
+                     f"{num(m_run['operationsPerSecond'])} | {num(m_cpu, 2)} | {ratio} |")
+    lines.append("")
+    lines.append("```sh")
+    for name in ["echo-parser-default", "fanout-parser-default", "echo-parser-msgpack", "fanout-parser-msgpack"]:
+        if reports[name][1]:
+            lines.append(reports[name][1])
+    lines.append("```")
     lines.append("")
 
 if floor:

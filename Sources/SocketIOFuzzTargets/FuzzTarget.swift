@@ -17,6 +17,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case httpRequest = "http-request"
     /// Socket.IO packets with binary attachments, through the stateful decoder and back out.
     case socketIOPacket = "socketio-packet"
+    /// Socket.IO packets of the msgpack parser (one MessagePack map per binary message) and back out.
+    case socketIOMsgPackPacket = "socketio-msgpack-packet"
     /// The JSON parser (depth limit, numbers, strings) and its serializer round trip.
     case json
     /// The Codable bridge: JSON values decoded into typed structs and encoded back.
@@ -37,6 +39,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .perMessageDeflate: PerMessageDeflateFuzzing.run(bytes)
         case .httpRequest: HTTPRequestFuzzing.run(bytes)
         case .socketIOPacket: SocketIOPacketFuzzing.run(bytes)
+        case .socketIOMsgPackPacket: SocketIOMsgPackPacketFuzzing.run(bytes)
         case .json: JSONFuzzing.run(bytes)
         case .codable: CodableFuzzing.run(bytes)
         case .messagePack: MessagePackFuzzing.run(bytes)

@@ -47,6 +47,21 @@ public enum SocketIOProtocolError: Error, Hashable, Sendable {
     case invalidPlaceholder
     /// A placeholder's `num` is negative or not below the announced attachment count.
     case placeholderOutOfRange(num: Int, attachments: Int)
+
+    // MARK: msgpack parser
+
+    /// A binary message is not exactly one MessagePack value (truncated, trailing bytes, nested too
+    /// deeply, invalid UTF-8…); carries the MessagePack decoder's description.
+    case invalidMessagePack(String)
+    /// The MessagePack value is not a map, so it has no packet fields.
+    case packetNotAMap
+    /// The map's `type` is missing, not an integer, or not one of 0…4 (the msgpack parser never uses the
+    /// binary types 5 and 6).
+    case invalidPacketTypeField
+    /// The map's `nsp` is missing or not a string.
+    case invalidNamespaceField
+    /// A text message arrived on a connection whose parser only reads binary messages.
+    case textMessageNotAllowed
 }
 
 extension SocketIOProtocolError: CustomStringConvertible {
@@ -70,6 +85,11 @@ extension SocketIOProtocolError: CustomStringConvertible {
         case .invalidPlaceholder: return "placeholder without a numeric num"
         case .placeholderOutOfRange(let num, let attachments):
             return "placeholder num \(num) out of range for \(attachments) attachment(s)"
+        case .invalidMessagePack(let reason): return "invalid MessagePack: \(reason)"
+        case .packetNotAMap: return "the MessagePack packet is not a map"
+        case .invalidPacketTypeField: return "invalid packet type"
+        case .invalidNamespaceField: return "invalid namespace"
+        case .textMessageNotAllowed: return "got a text message with the msgpack parser"
         }
     }
 }

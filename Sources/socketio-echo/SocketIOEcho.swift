@@ -3,6 +3,7 @@ import EngineIO
 import Logging
 import NIOCore
 import SocketIO
+import SocketIOProtocol
 
 /// A Socket.IO server for protocol conformance runs: echoes events on `/` and `/custom`.
 @main
@@ -17,6 +18,7 @@ struct SocketIOEcho: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
+    @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
 
     @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
     @Option(name: .customLong("per-message-deflate-threshold"), help: "With permessage-deflate, compress messages of at least this many bytes.") var perMessageDeflateThreshold = 1024
@@ -38,6 +40,7 @@ struct SocketIOEcho: AsyncParsableCommand {
         if self.perMessageDeflate {
             configuration.engine.perMessageDeflate = EnginePerMessageDeflate(threshold: self.perMessageDeflateThreshold)
         }
+        configuration.parser = self.parser
         let io = SocketIOServer(configuration: configuration)
         for name in ["/", "/custom"] {
             io.of(name).onConnection { socket in
@@ -55,3 +58,6 @@ struct SocketIOEcho: AsyncParsableCommand {
         try await channel.closeFuture.get()
     }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}

@@ -31,6 +31,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     var cleanupEmptyChildNamespaces: Int?
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
     @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
+    @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
 
     func validate() throws {
         if let redis { _ = try RedisURL(redis) }
@@ -55,6 +56,7 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
         if self.perMessageDeflate { configuration.engine.perMessageDeflate = EnginePerMessageDeflate() }
+        configuration.parser = self.parser
         var driver: HiredisPubSubDriver?
         if let redis {
             let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
@@ -414,3 +416,6 @@ struct FixtureInternalError: Error, CustomStringConvertible {
     var detail: String
     var description: String { "FixtureInternalError: \(self.detail)" }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}

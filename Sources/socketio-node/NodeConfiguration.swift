@@ -7,6 +7,7 @@ import Darwin
 import EngineIO
 import Logging
 import NIOCore
+import SocketIOProtocol
 import SocketIO
 import SocketIOCluster
 
@@ -41,6 +42,8 @@ struct NodeConfiguration: Sendable {
     var shutdownDelay: TimeAmount
     /// Rooms a socket may be in besides its own.
     var maxRoomsPerSocket: Int
+    /// How packets are written and read.
+    var parser: SocketIOParser
     /// Where `/metrics` is served instead of `port`; nil: on `port`.
     var metricsPort: Int?
     /// The connection cap and the HTTP deadlines.
@@ -112,6 +115,7 @@ struct NodeConfiguration: Sendable {
         self.maxRoomsPerSocket = try reader.read(.maxRoomsPerSocket, flag: options.maxRoomsPerSocket, default: 1000) {
             try SettingParser.integer($0, in: 1...1_000_000)
         }
+        self.parser = try reader.read(.parser, flag: options.parser, default: .default, SettingParser.parser)
         self.metricsPort = try reader.read(.metricsPort, flag: options.metricsPort, default: nil) { try SettingParser.port($0) }
         if let metricsPort = self.metricsPort, metricsPort == self.port {
             throw ValidationError("--metrics-port (\(metricsPort)) must differ from --port")
@@ -164,6 +168,7 @@ struct NodeConfiguration: Sendable {
         return SocketIOServerConfiguration(
             engine: engine,
             connectTimeout: self.connectTimeout,
+            parser: self.parser,
             adapterFactory: adapterFactory,
             // Dynamic namespaces an application adds leave no namespace (or Redis subscription) behind.
             cleanupEmptyChildNamespaces: .seconds(5),

@@ -204,4 +204,14 @@ struct NodeOptions: ParsableArguments {
         )
     )
     var maxRoomsPerSocket: String?
+
+    @Option(
+        help: ArgumentHelp(
+            NodeSetting.parser.help(
+                "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser); clients must use the same."
+            ),
+            valueName: "name"
+        )
+    )
+    var parser: String?
 }

@@ -29,6 +29,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case maxRoomsPerSocket = "max-rooms-per-socket"
     case perMessageDeflate = "per-message-deflate"
     case perMessageDeflateThreshold = "per-message-deflate-threshold"
+    case parser
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -68,6 +69,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .maxRoomsPerSocket: return "1000"
         case .perMessageDeflate: return "off"
         case .perMessageDeflateThreshold: return "1024"
+        case .parser: return "default"
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import NIOCore
+import SocketIOProtocol
 
 /// Why a value was refused; ``SettingReader`` adds which flag or variable it came from.
 struct InvalidSetting: Error {
@@ -114,6 +115,14 @@ enum SettingParser {
             throw InvalidSetting(reason: "expected classic or sharded")
         }
         return mode
+    }
+
+    /// `default` or `msgpack`.
+    static func parser(_ text: String) throws -> SocketIOParser {
+        guard let parser = SocketIOParser(rawValue: text.lowercased()) else {
+            throw InvalidSetting(reason: "expected default or msgpack")
+        }
+        return parser
     }
 
     /// The Redis channel prefix: no spaces, at most 256 characters.

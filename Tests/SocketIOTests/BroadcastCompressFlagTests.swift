@@ -10,11 +10,11 @@ import XCTest
 final class BroadcastCompressFlagTests: XCTestCase {
     func testCompressFalseMarksEveryFrame() {
         let packet = SocketIOPacket.event("e", [.string(String(repeating: "x", count: 2000)), .binary(ByteBuffer(bytes: [1, 2, 3]))])
-        let plain = SocketIOFrames.encode(packet, compress: false)
+        let plain = SocketIOFrames.encode(packet, parser: .default, compress: false)
         XCTAssertEqual(plain.count, 2)
         XCTAssertEqual(plain.map(\.compress), [false, false])
         XCTAssertEqual(plain.map { $0.preparedForBroadcast().compress }, [false, false], "kept by the per-loop copy")
-        XCTAssertEqual(SocketIOFrames.encode(packet).map(\.compress), [true, true])
+        XCTAssertEqual(SocketIOFrames.encode(packet, parser: .default).map(\.compress), [true, true])
     }
 
     func testBroadcastOperatorCarriesTheFlag() async {

@@ -20,6 +20,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Told which rooms came into existence and which disappeared, each with whether it is a socket's
     /// own-id (private) room; cluster adapters subscribe to per-room channels with it.
     private let roomObserver: RoomObserver?
+    /// The server's parser, which encodes every packet this adapter delivers (local broadcasts and
+    /// those arriving from other nodes alike).
+    private let parser: SocketIOParser
 
     /// Receives created and deleted rooms: `(room, isPrivate)` pairs. It is called under the adapter's
     /// lock, so the changes of one room reach it in the order they happened, whatever event loops the
@@ -32,6 +35,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public init(namespace: SocketIONamespace, roomObserver: RoomObserver? = nil) {
         self.namespace = namespace
         self.roomObserver = roomObserver
+        self.parser = namespace.server.configuration.parser
     }
 
     /// Whether `room` is the own-id room of a local socket.
@@ -171,7 +175,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Local operations (also the local half of cluster adapters)
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
-        let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
+        let frames = SocketIOFrames.encode(packet, parser: self.parser, compress: options.flags.compress)
         let targets = self.localSockets(options)
         self.namespace?.server.statistics.broadcastFanout.record(targets.count)
         SocketIODelivery.deliver(frames, of: packet, to: targets, volatile: options.flags.volatile)
@@ -185,7 +189,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// Local delivery of a packet that asks for acknowledgements; `sink` learns the client count and
     /// the answers. `packet.ackID` must be set.
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, sink: any SocketIOAckSink) {
-        let frames = SocketIOFrames.encode(packet, compress: options.flags.compress)
+        let frames = SocketIOFrames.encode(packet, parser: self.parser, compress: options.flags.compress)
         let targets = self.localSockets(options)
         self.namespace?.server.statistics.broadcastFanout.record(targets.count)
         sink.expect(targets.count)

@@ -7,7 +7,8 @@ import SocketIOProtocol
 final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable {
     let session: EngineSession
     private unowned let server: SocketIOServer
-    private var decoder: SocketIOPacketDecoder
+    private var decoder: SocketIOConnectionDecoder
+    private let parser: SocketIOParser
     private var sockets: [String: SocketIOSocket] = [:]
     /// Namespaces whose connection middlewares are running, with their task and deadline.
     private var connecting: [String: (task: Task<Void, Never>, deadline: Scheduled<Void>)] = [:]
@@ -17,7 +18,8 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     init(session: EngineSession, server: SocketIOServer) {
         self.session = session
         self.server = server
-        self.decoder = SocketIOPacketDecoder(configuration: server.configuration.decoder)
+        self.parser = server.configuration.parser
+        self.decoder = SocketIOConnectionDecoder(parser: self.parser, configuration: server.configuration.decoder)
     }
 
     /// Starts the connect timeout: a client that joins no namespace in time is closed.
@@ -36,10 +38,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     func engineSession(_ session: EngineSession, didReceive message: EngineMessage) {
         let packet: SocketIOPacket?
         do {
-            switch message {
-            case .text(let text): packet = try self.decoder.decode(text: text)
-            case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
-            }
+            packet = try self.decoder.decode(message)
         } catch {
             // As the reference: every socket's error listeners hear of it, then the connection is
             // closed and its sockets leave with `forced close`.
@@ -186,7 +185,9 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
     // MARK: Writing
 
     func sendOnEventLoop(_ packet: SocketIOPacket, volatile: Bool = false, compress: Bool = true) {
-        SocketIOFrames.forEachFrame(of: packet) { self.session.sendOnEventLoop(compress ? $0 : $0.compressed(false), volatile: volatile) }
+        SocketIOFrames.forEachFrame(of: packet, parser: self.parser) {
+            self.session.sendOnEventLoop(compress ? $0 : $0.compressed(false), volatile: volatile)
+        }
     }
 
     func writeOnEventLoop(_ frames: [EngineFrame], volatile: Bool) {

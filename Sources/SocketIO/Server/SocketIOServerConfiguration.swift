@@ -14,6 +14,11 @@ public struct SocketIOServerConfiguration: Sendable {
     public var ackTimeout: TimeAmount
     /// Limits of the packet decoder (attachments count and size, JSON depth).
     public var decoder: SocketIOPacketDecoder.Configuration
+    /// How packets are written and read: ``SocketIOParser/default`` (the reference's text parser, the
+    /// default) or ``SocketIOParser/msgpack`` (the reference's `socket.io-msgpack-parser`). One parser
+    /// serves every client and every broadcast of the server, local or from other nodes; clients must
+    /// use the same.
+    public var parser: SocketIOParser
     /// Makes each namespace's adapter; in-memory by default.
     public var adapterFactory: SocketIOAdapterFactory
     /// A child namespace of a dynamic parent (``SocketIOServer/of(matching:)``) that has had no socket
@@ -42,6 +47,7 @@ public struct SocketIOServerConfiguration: Sendable {
         connectTimeout: TimeAmount = .seconds(45),
         ackTimeout: TimeAmount = .seconds(30),
         decoder: SocketIOPacketDecoder.Configuration = SocketIOPacketDecoder.Configuration(),
+        parser: SocketIOParser = .default,
         adapterFactory: @escaping SocketIOAdapterFactory = InMemoryAdapter.factory,
         cleanupEmptyChildNamespaces: TimeAmount? = nil,
         maxRoomsPerSocket: Int? = nil
@@ -50,6 +56,7 @@ public struct SocketIOServerConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.ackTimeout = ackTimeout
         self.decoder = decoder
+        self.parser = parser
         self.adapterFactory = adapterFactory
         self.cleanupEmptyChildNamespaces = cleanupEmptyChildNamespaces
         self.maxRoomsPerSocket = maxRoomsPerSocket

@@ -1,4 +1,6 @@
+import MessagePack
 import NIOCore
+import SocketIOProtocol
 
 /// How a client sends Engine.IO text packets; implemented by the WebSocket handler and the polling session.
 /// Every call happens on the client's event loop.
@@ -6,6 +8,8 @@ protocol EngineTransport: AnyObject {
     /// Sends one Engine.IO text packet whose bytes `write` appends (type digit first). WebSocket writes
     /// are flushed at the end of the current read, or at once outside of one.
     func sendText(_ write: (inout ByteBuffer) -> Void)
+    /// Sends one Engine.IO binary message whose bytes `write` appends; flushed like ``sendText(_:)``.
+    func sendBinary(_ write: (inout ByteBuffer) -> Void)
     /// Closes the connection(s); the client learns of it through ``BenchClient/transportClosed()``.
     func close()
 }
@@ -46,12 +50,19 @@ final class BenchClient {
     private var state = EngineClientState()
     private var acks: AckTracker
     private var closing = false
+    /// The packet format of the server.
+    private let parser: SocketIOParser
+    /// Reads msgpack packets (every event name allowed: the server may send any).
+    private let msgpackDecoder = SocketIOMsgPackPacketDecoder(configuration: .init(validation: .outgoing))
+    /// Reused for the ack id of msgpack packets.
+    private var scratch: [UInt8] = []
 
-    /// A client that allows `maxOutstandingAcks` requests in flight.
-    init(index: Int, delegate: (any BenchClientDelegate)?, maxOutstandingAcks: Int = 64) {
+    /// A client that allows `maxOutstandingAcks` requests in flight and speaks `parser`.
+    init(index: Int, delegate: (any BenchClientDelegate)?, maxOutstandingAcks: Int = 64, parser: SocketIOParser = .default) {
         self.index = index
         self.delegate = delegate
         self.acks = AckTracker(maxOutstanding: maxOutstandingAcks)
+        self.parser = parser
     }
 
     /// True while connected to `/`.
@@ -62,7 +73,8 @@ final class BenchClient {
 
     // MARK: Sending
 
-    /// Emits an EVENT `42[id]<body>`; `body` appends the JSON array. With `sentAt`, an ack id is
+    /// Emits an EVENT: `42[id]<body>`, `body` appending the JSON array; with the msgpack parser the map
+    /// `{type: 2, data: <body>, nsp: "/", id?}`, `body` appending the MessagePack array. With `sentAt`, an ack id is
     /// requested and its send time noted. Returns the ack id (-1 when none was requested), or nil when
     /// nothing was sent (not connected, or the ack ring is full).
     @discardableResult
@@ -73,11 +85,31 @@ final class BenchClient {
             guard let next = self.acks.start(at: sentAt) else { return nil }
             id = next
         }
-        transport.sendText { buffer in
-            buffer.writeInteger(UInt8(ascii: "4"))
-            buffer.writeInteger(UInt8(ascii: "2"))
-            if let id { ASCII.writeDecimal(id, into: &buffer) }
-            body(&buffer)
+        switch self.parser {
+        case .default:
+            transport.sendText { buffer in
+                buffer.writeInteger(UInt8(ascii: "4"))
+                buffer.writeInteger(UInt8(ascii: "2"))
+                if let id { ASCII.writeDecimal(id, into: &buffer) }
+                body(&buffer)
+            }
+        case .msgpack:
+            var scratch = self.scratch
+            transport.sendBinary { buffer in
+                buffer.writeInteger(UInt8(id == nil ? 0x83 : 0x84))  // fixmap of 3 or 4 members
+                buffer.writeBytes(MsgPackPacketBytes.typeKey)
+                buffer.writeInteger(UInt8(SocketIOPacketType.event.rawValue))
+                buffer.writeBytes(MsgPackPacketBytes.dataKey)
+                body(&buffer)
+                buffer.writeBytes(MsgPackPacketBytes.mainNamespace)
+                if let id {
+                    buffer.writeBytes(MsgPackPacketBytes.idKey)
+                    scratch.removeAll(keepingCapacity: true)
+                    MessagePackEncoder.encode(.int(Int64(id)), into: &scratch)
+                    buffer.writeBytes(scratch)
+                }
+            }
+            self.scratch = scratch
         }
         return id ?? -1
     }
@@ -100,7 +132,28 @@ final class BenchClient {
 
     /// One Engine.IO text packet arrived.
     func receive(enginePacket packet: UnsafeRawBufferPointer) {
-        switch self.state.receive(packet) {
+        self.perform(self.state.receive(packet))
+    }
+
+    /// One Engine.IO binary message arrived: a msgpack packet, or (default parser) an attachment the
+    /// bench does not use.
+    func receive(binaryMessage bytes: UnsafeRawBufferPointer) {
+        guard self.parser == .msgpack else { return }
+        if let event = PacketScanner.scanMsgPackEvent(bytes), self.state.isConnected {
+            // The hot path of fan-out receivers: no decoding.
+            if event.kind == .delivery { self.delegate?.client(self, didReceiveDeliveryStamped: event.timestamp) }
+            return
+        }
+        do {
+            let packet = try self.msgpackDecoder.decode(bytes)
+            self.perform(self.state.receive(msgpack: packet, length: bytes.count))
+        } catch {
+            self.perform(self.state.receiveUndecodable("\(error)"))
+        }
+    }
+
+    private func perform(_ action: EngineClientState.Action) {
+        switch action {
         case .none, .otherEvent:
             break
         case .delivery(let timestamp):
@@ -112,9 +165,14 @@ final class BenchClient {
         case .sendPong:
             self.transport?.sendText { $0.writeInteger(UInt8(ascii: "3")) }
         case .sendConnect:
-            self.transport?.sendText { buffer in
-                buffer.writeInteger(UInt8(ascii: "4"))
-                buffer.writeInteger(UInt8(ascii: "0"))
+            switch self.parser {
+            case .default:
+                self.transport?.sendText { buffer in
+                    buffer.writeInteger(UInt8(ascii: "4"))
+                    buffer.writeInteger(UInt8(ascii: "0"))
+                }
+            case .msgpack:
+                self.transport?.sendBinary { $0.writeBytes(MsgPackPacketBytes.connect) }
             }
         case .connected:
             self.connectPromise?.succeed()

@@ -2,6 +2,7 @@ import Histogram
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SocketIOProtocol
 
 /// The transports a client can use.
 enum TransportKind: String, Sendable, CaseIterable {
@@ -35,6 +36,8 @@ struct ClientSpec: Sendable {
     var maxOutstandingAcks = 64
     /// Polling: one shared keep-alive connection instead of one for GET and one for POST.
     var singlePollingLink = false
+    /// The packet format the server uses.
+    var parser: SocketIOParser = .default
 }
 
 /// Opens clients: one at a time as futures, or many in bounded parallel batches.
@@ -53,7 +56,9 @@ enum ClientConnector {
         connected.futureResult.whenComplete { _ in deadline.cancel() }
 
         @Sendable func makeClient() -> BenchClient {
-            let client = BenchClient(index: spec.index, delegate: spec.delegate(), maxOutstandingAcks: spec.maxOutstandingAcks)
+            let client = BenchClient(
+                index: spec.index, delegate: spec.delegate(), maxOutstandingAcks: spec.maxOutstandingAcks, parser: spec.parser
+            )
             client.connectPromise = connected
             box.value = client
             return client

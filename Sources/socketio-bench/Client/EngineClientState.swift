@@ -1,3 +1,5 @@
+import SocketIOProtocol
+
 /// The client side of an Engine.IO v4 session carrying a Socket.IO v5 connection to `/`, as a state
 /// machine with no I/O: the transport hands it every Engine.IO text packet and performs the action it
 /// returns.
@@ -111,8 +113,43 @@ struct EngineClientState {
         }
     }
 
+    /// Handles one msgpack-parser packet (a binary message, already decoded; `length` is its byte count).
+    mutating func receive(msgpack packet: SocketIOPacket, length: Int) -> Action {
+        switch (packet.type, self.state) {
+        case (_, .closed):
+            return .none
+        case (.event, .connected):
+            guard packet.namespace == "/", let name = packet.eventName, PacketScanner.isDeliveryName(name) else { return .otherEvent }
+            let stamp = packet.payload?[1]?.stringValue.flatMap(PacketScanner.timestamp(prefixOf:))
+            return .delivery(timestamp: stamp)
+        case (.ack, .connected):
+            guard let id = packet.ackID else { return self.fail("ACK packet without an id") }
+            return .ack(id: id, length: length)
+        case (.connect, .awaitingConnect):
+            self.state = .connected
+            return .connected
+        case (.disconnect, _):
+            self.state = .closed
+            return .closedByServer("Socket.IO DISCONNECT from the server")
+        case (.connectError, _):
+            self.state = .closed
+            return .closedByServer("CONNECT_ERROR: \(packet.payload.map { "\($0)" } ?? "")")
+        default:
+            return self.fail("unexpected msgpack packet \(packet.type) while \(self.state)")
+        }
+    }
+
     private mutating func fail(_ reason: String) -> Action {
         self.state = .closed
         return .protocolError(reason)
+    }
+}
+
+extension EngineClientState {
+    /// A binary message that is not a msgpack packet: the session is over.
+    mutating func receiveUndecodable(_ reason: String) -> Action {
+        if self.isClosed { return .none }
+        self.close()
+        return .protocolError("undecodable msgpack packet: \(reason)")
     }
 }

@@ -46,6 +46,17 @@ final class PollingSession: EngineTransport {
         self.pump()
     }
 
+    /// Posts `b` + base64 of the bytes `write` appends. Binary messages from the server are not decoded
+    /// (the polling scenarios run with the default parser only).
+    func sendBinary(_ write: (inout ByteBuffer) -> Void) {
+        var bytes = ByteBuffer()
+        write(&bytes)
+        self.sendText { buffer in
+            buffer.writeInteger(UInt8(ascii: "b"))
+            buffer.writeString(Base64.encode(Array(bytes.readableBytesView)))
+        }
+    }
+
     func close() {
         guard !self.closing else { return }
         self.closing = true

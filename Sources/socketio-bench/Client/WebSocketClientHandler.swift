@@ -129,6 +129,14 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
     // MARK: EngineTransport
 
     func sendText(_ write: (inout ByteBuffer) -> Void) {
+        self.sendMessage(opcode: .text, write)
+    }
+
+    func sendBinary(_ write: (inout ByteBuffer) -> Void) {
+        self.sendMessage(opcode: .binary, write)
+    }
+
+    private func sendMessage(opcode: WebSocketOpcode, _ write: (inout ByteBuffer) -> Void) {
         guard let context, case .open = self.phase else { return }
         self.scratch.clear()
         write(&self.scratch)
@@ -139,11 +147,11 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         if let deflater = self.deflater, self.scratch.readableBytes >= Self.deflateThreshold, let compressed = deflater.compress(self.scratch) {
             frame.reserveCapacity(WebSocketFrameCodec.maskedFrameLength(payloadLength: compressed.readableBytes))
             compressed.withUnsafeReadableBytes { payload in
-                WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, compressed: true, into: &frame)
+                WebSocketFrameCodec.writeMaskedFrame(opcode: opcode, payload: payload, maskKey: mask, compressed: true, into: &frame)
             }
         } else {
             self.scratch.withUnsafeReadableBytes { payload in
-                WebSocketFrameCodec.writeMaskedFrame(opcode: .text, payload: payload, maskKey: mask, into: &frame)
+                WebSocketFrameCodec.writeMaskedFrame(opcode: opcode, payload: payload, maskKey: mask, into: &frame)
             }
         }
         context.write(self.wrapOutboundOut(frame), promise: nil)
@@ -201,15 +209,15 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         case .text where header.fin && self.fragments == nil && !header.compressed:
             self.client.receive(enginePacket: payload)
         case .text where header.fin && self.fragments == nil:
-            self.receiveCompressed(ByteBuffer(bytes: payload))
+            self.receiveCompressed(ByteBuffer(bytes: payload), binary: false)
+        case .binary where header.fin && self.fragments == nil:
+            if header.compressed {
+                self.receiveCompressed(ByteBuffer(bytes: payload), binary: true)
+            } else {
+                self.client.receive(binaryMessage: payload)
+            }
         case .text, .binary:
             guard self.fragments == nil else { return self.fail("new message inside a fragmented one") }
-            if header.fin {
-                // A whole binary message (attachments are not used by the bench); a compressed one
-                // still goes through the inflater, whose window must see every message.
-                if header.compressed { self.receiveCompressed(ByteBuffer(bytes: payload), deliver: false) }
-                return
-            }
             self.fragmentsCompressed = header.compressed
             var assembled = ByteBuffer()
             assembled.writeInteger(header.opcode.rawValue)  // remember the message type in the first byte
@@ -225,10 +233,11 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
             self.fragments = nil
             let isText = assembled.readInteger(as: UInt8.self) == WebSocketOpcode.text.rawValue
             if self.fragmentsCompressed {
-                // The inflater's window needs every compressed message, binary ones too.
-                self.receiveCompressed(assembled, deliver: isText)
+                self.receiveCompressed(assembled, binary: !isText)
             } else if isText {
                 assembled.withUnsafeReadableBytes { self.client.receive(enginePacket: $0) }
+            } else {
+                assembled.withUnsafeReadableBytes { self.client.receive(binaryMessage: $0) }
             }
         case .ping:
             self.sendControl(.pong, payload: payload)
@@ -240,12 +249,12 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         }
     }
 
-    /// Inflates a compressed message and hands it on when it is text (`deliver`).
-    private func receiveCompressed(_ compressed: ByteBuffer, deliver: Bool = true) {
+    /// Inflates a compressed message and hands it on as an Engine.IO text packet or a binary message.
+    private func receiveCompressed(_ compressed: ByteBuffer, binary: Bool) {
         guard let inflater = self.inflater else { return self.fail("compressed message without permessage-deflate") }
         switch inflater.inflate(compressed, limit: Self.maxInflatedSize) {
         case .inflated(let message):
-            if deliver { message.withUnsafeReadableBytes { self.client.receive(enginePacket: $0) } }
+            message.withUnsafeReadableBytes { binary ? self.client.receive(binaryMessage: $0) : self.client.receive(enginePacket: $0) }
         case .tooLarge:
             self.fail("compressed message inflates past \(Self.maxInflatedSize) bytes")
         case .invalid:

@@ -115,6 +115,6 @@ enum CodecCases {
                     blackHole(frame)
                 }
             },
-        ]
+        ] + Self.msgpack
     }
 }

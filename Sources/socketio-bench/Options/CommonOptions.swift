@@ -1,4 +1,5 @@
 import ArgumentParser
+import SocketIOProtocol
 
 /// Options every network scenario shares: where the servers are, what to sample, how to report.
 struct CommonOptions: ParsableArguments {
@@ -43,6 +44,14 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "WebSocket clients offer permessage-deflate and, when the server accepts, compress messages of at least 1024 bytes and inflate compressed ones.")
     var deflate = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Packet format the server uses: default (socket.io-parser) or msgpack (socket.io-msgpack-parser; WebSocket clients only).",
+            valueName: "name"
+        )
+    )
+    var parser: SocketIOParser = .default
+
     @Option(help: ArgumentHelp("Write the JSON report to this file (- for stdout; the table then goes to stderr).", valueName: "path"))
     var json: String?
 
@@ -82,6 +91,9 @@ struct RunOptions: ParsableArguments {
         guard self.warmup >= 0, self.warmup <= 600 else { throw ValidationError("--warmup must be in [0, 600]") }
     }
 }
+
+/// `--parser default|msgpack`.
+extension SocketIOParser: ExpressibleByArgument {}
 
 /// Which server handlers the scenarios call.
 enum HandlerStyle: String, ExpressibleByArgument, Sendable, CaseIterable {

@@ -22,6 +22,9 @@ struct ConnectCommand: AsyncParsableCommand {
         for name in self.transports where TransportKind(rawValue: name) == nil {
             throw ValidationError("--transport \(name): expected websocket or polling")
         }
+        if self.common.parser == .msgpack, self.transports.contains("polling") {
+            throw ValidationError("--parser msgpack: the polling client speaks the default parser only; pass --transport websocket")
+        }
     }
 
     func run() async throws {
@@ -58,7 +61,7 @@ struct ConnectCommand: AsyncParsableCommand {
             let loop = stats.eventLoop
             let spec = ClientSpec(
                 index: lane * 1_000_000, target: targets[lane % targets.count], transport: transport, eventLoop: loop,
-                delegate: { nil }
+                delegate: { nil }, parser: context.common.parser
             )
             workers.append(try await loop.submit { NIOLoopBound(ConnectWorker(stats: stats.value, spec: spec, timeout: timeout), eventLoop: loop) }.get())
         }

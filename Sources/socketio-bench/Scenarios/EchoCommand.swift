@@ -28,6 +28,12 @@ struct PollingCommand: AsyncParsableCommand {
     @OptionGroup var run: RunOptions
     @OptionGroup var load: EchoLoadOptions
 
+    func validate() throws {
+        guard self.common.parser == .default else {
+            throw ValidationError("--parser msgpack: the polling client speaks the default parser only; use echo (WebSocket)")
+        }
+    }
+
     func run() async throws {
         try await EchoScenario.run(common: self.common, run: self.run, load: self.load, transport: .polling)
     }
@@ -66,11 +72,11 @@ enum EchoScenario {
     }
 
     private static func measure(_ context: BenchContext, run: RunOptions, load: EchoLoadOptions, transport: TransportKind) async throws -> BenchReport {
-        let body = EventBodies(style: context.common.handlers, payloadSize: load.payloadSize).echo()
-        let payloadSize = load.payloadSize
+        let parser = context.common.parser
+        let bodies = EventBodies(style: context.common.handlers, payloadSize: load.payloadSize, parser: parser)
         let inFlight = load.inFlight
         let roles = try await context.perLoop { stats, _ in
-            EchoRole(stats: stats, body: body, payloadSize: payloadSize, inFlight: inFlight)
+            EchoRole(stats: stats, bodies: bodies, inFlight: inFlight)
         }
         context.progress("opening \(load.clients) \(transport.rawValue) clients")
         let targets = context.targets
@@ -80,7 +86,7 @@ enum EchoScenario {
             let role = roles[index % roles.count]
             return ClientSpec(
                 index: index, target: targets[index % targets.count], transport: transport,
-                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: inFlight
+                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: inFlight, parser: parser
             )
         }
         guard !batch.clients.isEmpty else {
@@ -105,7 +111,7 @@ enum EchoScenario {
             parameters: [
                 "clients": String(load.clients), "inFlight": String(load.inFlight),
                 "payloadSize": String(load.payloadSize), "transport": transport.rawValue,
-                "handlers": context.common.handlers.rawValue,
+                "handlers": context.common.handlers.rawValue, "parser": parser.rawValue,
                 "duration": String(run.duration), "warmup": String(run.warmup),
             ],
             runs: [result],

@@ -5,18 +5,18 @@ import NIOCore
 final class EchoRole: BenchClientDelegate {
     private let stats: LoopStats
     private let body: ByteBuffer
+    private let bodies: EventBodies
     private let inFlight: Int
-    private let payloadSize: Int
     private var clients: [BenchClient] = []
     private var running = false
     /// Requests sent since the role was created.
     private(set) var sent = 0
 
-    /// A role sending `body` (`["echo","<payload of payloadSize bytes>"]`).
-    init(stats: LoopStats, body: ByteBuffer, payloadSize: Int, inFlight: Int) {
+    /// A role sending `bodies.echo()` (`["echo","<payload>"]` in the server's packet format).
+    init(stats: LoopStats, bodies: EventBodies, inFlight: Int) {
         self.stats = stats
-        self.body = body
-        self.payloadSize = payloadSize
+        self.body = bodies.echo()
+        self.bodies = bodies
         self.inFlight = inFlight
     }
 
@@ -57,8 +57,8 @@ final class EchoRole: BenchClientDelegate {
 
     func client(_ client: BenchClient, didReceiveAck id: Int, latency: UInt64?, length: Int) {
         guard let latency else { return self.stats.recordError("acknowledgement for an id never sent: \(id)") }
-        // `43<id>["<payload>"]`: the server must send the arguments back unchanged.
-        let expected = 2 + Self.digits(id) + 4 + self.payloadSize
+        // The server must send the arguments back unchanged.
+        let expected = self.bodies.echoAckLength(id: id)
         if length != expected {
             self.stats.recordError("ack \(id) has \(length) bytes, expected \(expected)")
         }
@@ -69,12 +69,5 @@ final class EchoRole: BenchClientDelegate {
     func client(_ client: BenchClient, didFail reason: String) {
         self.stats.recordError("client \(client.index): \(reason)")
         self.clients.removeAll { $0 === client }
-    }
-
-    private static func digits(_ value: Int) -> Int {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 { count += 1; rest /= 10 }
-        return count
     }
 }

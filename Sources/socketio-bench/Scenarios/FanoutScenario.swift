@@ -18,7 +18,8 @@ enum FanoutScenario {
     }
 
     private static func measure(_ context: BenchContext, run: RunOptions, load: FanoutLoadOptions, cluster: ClusterOptions?) async throws -> BenchReport {
-        let bodies = EventBodies(style: context.common.handlers, payloadSize: load.payloadSize)
+        let bodies = EventBodies(style: context.common.handlers, payloadSize: load.payloadSize, parser: context.common.parser)
+        let parser = context.common.parser
         let joinBody = bodies.join(room: load.room)
         let receivers = try await context.perLoop { stats, _ in ReceiverRole(stats: stats, joinBody: joinBody) }
         let targets = context.targets
@@ -31,7 +32,7 @@ enum FanoutScenario {
             let role = receivers[index % receivers.count]
             return ClientSpec(
                 index: index, target: targets[index % targets.count], transport: .websocket,
-                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: 4
+                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: 4, parser: parser
             )
         }
         let connected = batch.clients.count
@@ -71,7 +72,7 @@ enum FanoutScenario {
         _ = try await ClientConnector.open(
             ClientSpec(
                 index: load.clients, target: targets[publisherNode], transport: .websocket, eventLoop: publisherLoop,
-                delegate: { publisher.value }, maxOutstandingAcks: max(4096, window)
+                delegate: { publisher.value }, maxOutstandingAcks: max(4096, window), parser: parser
             ),
             timeout: context.connectTimeout
         ).get()
@@ -138,7 +139,7 @@ enum FanoutScenario {
 
         var parameters = [
             "clients": String(load.clients), "payloadSize": String(load.payloadSize), "inFlight": String(load.inFlight),
-            "target": load.namespace ? "namespace" : "room \(load.room)", "handlers": context.common.handlers.rawValue,
+            "target": load.namespace ? "namespace" : "room \(load.room)", "handlers": context.common.handlers.rawValue, "parser": parser.rawValue,
             "duration": String(run.duration), "warmup": String(run.warmup), "nodes": String(targets.count),
         ]
         if cluster != nil { parameters["publisherNode"] = String(publisherNode) }

@@ -53,7 +53,7 @@ struct IdleCommand: AsyncParsableCommand {
             let role = roles[index % roles.count]
             return ClientSpec(
                 index: index, target: targets[index % targets.count], transport: .websocket,
-                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: 1
+                eventLoop: role.eventLoop, delegate: { role.value }, maxOutstandingAcks: 1, parser: context.common.parser
             )
         }
         let end = ProcessSample.take(pids: pids)

@@ -179,3 +179,44 @@ def test_codec_micro_benchmarks_count_operations_and_allocations():
     if "not counted" not in report["parameters"]["allocations"]:
         # Decoding builds a packet with strings in it: it cannot be allocation-free.
         assert all(run["extra"]["allocationsPerOperation"] > 0 for run in runs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The msgpack parser (--parser msgpack on both sides)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def msgpack_node(start_server):
+    return start_server("--bench-handlers", "--parser", "msgpack", "--log-level", "warning", name="socketio-node")
+
+
+def test_msgpack_echo_acks_carry_the_payload_back(msgpack_node):
+    report = run_bench(
+        "echo", "--url", url(msgpack_node), "--parser", "msgpack", "--clients", 4, "--payload-size", 300,
+        "--duration", 1, "--warmup", 0.2, "--server-pid", msgpack_node.proc.pid,
+    )
+    (run,) = assert_sane(report, "echo", runs=1)  # no errors: every ack had the expected msgpack length
+    assert report["parameters"]["parser"] == "msgpack"
+    assert run["latency"]["count"] == run["operations"]
+    assert_server_cpu(run)
+
+
+@pytest.mark.parametrize("target", [[], ["--namespace"]], ids=["room", "namespace"])
+def test_msgpack_fanout_delivers_stamped_messages(msgpack_node, target):
+    clients = 10
+    report = run_bench(
+        "fanout", "--url", url(msgpack_node), "--parser", "msgpack", "--clients", clients, *target,
+        "--rate", 40, "--in-flight", 4, "--duration", 1, "--warmup", 0.3, "--server-pid", msgpack_node.proc.pid,
+    )
+    (run,) = assert_sane(report, "fanout", runs=1)
+    assert run["extra"]["undelivered"] == 0 and run["extra"]["receivers"] == clients
+    assert run["latency"]["count"] == run["operations"] > 0, "every delivery carries a timestamp"
+
+
+def test_msgpack_bench_refuses_polling_and_a_default_server(msgpack_node, start_server):
+    refused = run_raw("polling", "--url", url(msgpack_node), "--parser", "msgpack", "--duration", 0.5)
+    assert refused.returncode != 0 and "--parser msgpack" in refused.stderr
+    # a default-parser bench cannot connect to a msgpack server, and says so instead of measuring nothing
+    mismatch = run_raw("echo", "--url", url(msgpack_node), "--clients", 2, "--duration", 0.5, "--warmup", 0)
+    assert mismatch.returncode != 0 and "connected" in mismatch.stderr

@@ -297,8 +297,8 @@ def run_emitter(redis_url: str, *args: str, timeout: float = 15.0) -> subprocess
 class ClusterClient(socketio.AsyncClient):
     """Records every event received as (event, args); answers every ack request with its name."""
 
-    def __init__(self, name: str, node: Any):
-        super().__init__(reconnection=False, handle_sigint=False, request_timeout=5)
+    def __init__(self, name: str, node: Any, **kwargs: Any):
+        super().__init__(reconnection=False, handle_sigint=False, request_timeout=5, **kwargs)
         self.name = name
         self.node = node
         self.received: list[tuple[str, list]] = []
@@ -364,9 +364,10 @@ class Clients:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.shutdown(), 5)
 
-    async def connect(self, node: Any, transport: str, name: str) -> ClusterClient:
-        """A client of `node` on `transport` (polling | websocket | upgrade), welcomed by that node."""
-        client = ClusterClient(name, node)
+    async def connect(self, node: Any, transport: str, name: str, **kwargs: Any) -> ClusterClient:
+        """A client of `node` on `transport` (polling | websocket | upgrade), welcomed by that node;
+        `kwargs` go to socketio.AsyncClient (e.g. serializer="msgpack")."""
+        client = ClusterClient(name, node, **kwargs)
         self.created.append(client)
         await asyncio.wait_for(
             client.connect(node.base_url, transports=TRANSPORTS[transport], socketio_path=SIO_PATH, wait_timeout=5),

@@ -1,11 +1,11 @@
 import MessagePack
 import NIOCore
 import OrderedCollections
-import SocketIOProtocol
 
 extension SocketIOValue {
-    /// The MessagePack form the reference adapter writes: binary as `bin`, objects as maps in order.
-    var messagePackValue: MessagePackValue {
+    /// The MessagePack form notepack.io (the encoder of the reference Redis adapter and of the reference
+    /// msgpack parser) writes: binary as `bin`, objects as maps in order, integral numbers as integers.
+    public var messagePackValue: MessagePackValue {
         switch self {
         case .null: return .nil
         case .bool(let value): return .bool(value)
@@ -23,7 +23,7 @@ extension SocketIOValue {
 
     /// The value a MessagePack item stands for: `bin` becomes `.binary`, dates become ISO-8601 strings,
     /// integers beyond `Int` become doubles, non-string map keys become their text (``propertyKey(_:)``).
-    init(messagePack value: MessagePackValue) {
+    public init(messagePack value: MessagePackValue) {
         switch value {
         case .nil: self = .null
         case .bool(let value): self = .bool(value)
@@ -52,7 +52,7 @@ extension SocketIOValue {
     /// elements' texts joined by commas, maps `[object Object]`. Linear in the key's size: a key is
     /// never serialized as JSON, whose escaping of nested keys grows exponentially with their depth
     /// (a 140-byte message of keys nested in keys once took minutes).
-    static func propertyKey(_ key: MessagePackValue) -> String {
+    public static func propertyKey(_ key: MessagePackValue) -> String {
         var text = ""
         Self.appendPropertyKey(key, to: &text, inArray: false)
         return text
