@@ -205,6 +205,10 @@ enum FixtureHandlers {
             }
         }
         socket.on("outgoing-log") { event in event.ack?(.array(outgoing.withLockedValue { $0 })) }
+        // ["once-only"]: a `once` listener answers the first one with ["once-heard", 1]; an `on`
+        // listener answers each with ["on-heard"].
+        socket.once("once-only") { _ in socket.emit("once-heard", 1) }
+        socket.on("once-only") { _ in socket.emit("on-heard") }
         // ["volatile-pair"]: a volatile emit ("v-volatile") then a normal one ("v-kept").
         socket.on("volatile-pair") { _ in
             socket.volatile.emit("v-volatile", 1)

@@ -26,7 +26,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     // Event-loop confined.
     /// Named event handlers: a short list searched in order, smaller per socket than a dictionary for
     /// the handful of events a socket usually handles.
-    private var handlers: [(event: String, handler: (SocketIOEvent) -> Void)] = []
+    private var handlers: [(event: String, once: Bool, handler: (SocketIOEvent) -> Void)] = []
     private var anyHandlers: [(SocketIOEvent) -> Void] = []
     private var anyOutgoingHandlers: [(String, [SocketIOValue]) -> Void] = []
     private var middlewares: [(SocketIOEvent) throws -> Void] = []
@@ -84,10 +84,17 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// every listener of an event runs, in the order they were added.
     public func on(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
         guard self.onOwnLoop({ $0.on(event, handler) }) else { return }
-        self.handlers.append((event, handler))
+        self.handlers.append((event, false, handler))
+    }
+
+    /// Adds a listener that runs for the next event named `event` only, then is removed (`socket.once`).
+    public func once(_ event: String, _ handler: @escaping (SocketIOEvent) -> Void) {
+        guard self.onOwnLoop({ $0.once(event, handler) }) else { return }
+        self.handlers.append((event, true, handler))
     }
 
     /// Removes every listener of `event` (`socket.off(event)`, `removeAllListeners(event)`).
+    /// Removing one given listener is not offered: Swift closures have no identity to compare.
     public func off(_ event: String) {
         guard self.onOwnLoop({ $0.off(event) }) else { return }
         self.handlers.removeAll { $0.event == event }
@@ -439,7 +446,13 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// The named listeners of `event` (synchronous ones at once, asynchronous ones queued in order) and
     /// the event streams.
     func runListenersOnEventLoop(_ event: SocketIOEvent) {
-        for entry in self.handlers where entry.event == event.name {
+        // The listeners as they are now (a listener that adds or removes listeners changes the next
+        // event's, not this one's); `once` listeners leave before they run, as in EventEmitter.
+        let snapshot = self.handlers
+        if snapshot.contains(where: { $0.once && $0.event == event.name }) {
+            self.handlers.removeAll { $0.once && $0.event == event.name }
+        }
+        for entry in snapshot where entry.event == event.name {
             entry.handler(event)
         }
         for sink in self.eventSinks { sink.yield(event) }

@@ -202,3 +202,19 @@ def test_undecodable_packet_reaches_the_error_listeners(start_fixture):
             assert len(entries) == 1 and entries[0][0] == "/", entries
 
     run(scenario())
+
+
+def test_once_listener_runs_for_the_first_event_only(start_fixture, mode):
+    """socket.once(): the listener leaves before it runs; the `on` listener beside it stays."""
+    server = start_fixture()
+
+    async def scenario():
+        async with Clients(server) as clients:
+            client = await clients.connect(mode, name="once")
+            for _ in range(3):
+                await client.emit("once-only")
+            await client.wait_event("on-heard", count=3)
+            await asyncio.sleep(QUIET_PERIOD)
+            assert client.events("once-heard") == [[1]]
+
+    run(scenario())
