@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
         .executable(name: "socketio-emit", targets: ["socketio-emit"]),
         .library(name: "SocketIOCluster", targets: ["SocketIOCluster"]),
+        .library(name: "SocketIOTLS", targets: ["SocketIOTLS"]),
         .executable(name: "socketio-fuzz", targets: ["socketio-fuzz"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -85,6 +87,7 @@ let package = Package(
             name: "socketio-fixture",
             dependencies: [
                 "SocketIO",
+                "SocketIOTLS",
                 "SocketIORedis",
                 "SocketIOProtocol",
                 "EngineIO",
@@ -114,6 +117,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "SocketIOTLS",
+            dependencies: [
+                "EngineIO",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "socketio-node",
             dependencies: [
@@ -132,6 +142,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "SocketIOTLS",
             ]
         ),
         .executableTarget(

@@ -7,6 +7,7 @@ import NIOPosix
 import SocketIO
 import SocketIOProtocol
 import SocketIORedis
+import SocketIOTLS
 
 /// The server the end-to-end tests drive: every server-side feature is reachable through events, so a
 /// plain Socket.IO client can exercise rooms, acks, middleware and server-side operations.
@@ -29,6 +30,8 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("request-timeout"), help: "Milliseconds cluster requests wait for other nodes.") var requestTimeout = 5_000
     @Option(name: .customLong("cleanup-empty-child-namespaces"), help: "Milliseconds after which an empty /dyn-N namespace is removed; absent: kept.")
     var cleanupEmptyChildNamespaces: Int?
+    @Option(name: .customLong("tls-cert"), help: "Serve https/wss with this PEM certificate chain (with --tls-key).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
     @Flag(name: .customLong("per-message-deflate"), help: "Negotiate WebSocket permessage-deflate with clients that offer it.") var perMessageDeflate = false
     @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
@@ -55,6 +58,9 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
+        if let tlsCert, let tlsKey {
+            configuration.engine.tls = try EngineTLS.pemFiles(certificateChain: tlsCert, privateKey: tlsKey)
+        }
         if self.perMessageDeflate { configuration.engine.perMessageDeflate = EnginePerMessageDeflate() }
         configuration.parser = self.parser
         var driver: HiredisPubSubDriver?

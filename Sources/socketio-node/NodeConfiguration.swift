@@ -37,6 +37,9 @@ struct NodeConfiguration: Sendable {
     /// Event loop threads.
     var threads: Int
     var clientScriptPath: String?
+    /// `--tls-cert` and `--tls-key`: PEM files; both or neither.
+    var tlsCertificatePath: String?
+    var tlsKeyPath: String?
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
     var shutdownDelay: TimeAmount
@@ -100,6 +103,11 @@ struct NodeConfiguration: Sendable {
             try SettingParser.integer($0, in: 1...1024)
         }
         self.clientScriptPath = try reader.read(.clientScript, flag: options.clientScript, default: nil) { try SettingParser.path($0) }
+        self.tlsCertificatePath = try reader.read(.tlsCert, flag: options.tlsCert, default: nil) { try SettingParser.path($0) }
+        self.tlsKeyPath = try reader.read(.tlsKey, flag: options.tlsKey, default: nil) { try SettingParser.path($0) }
+        if (self.tlsCertificatePath == nil) != (self.tlsKeyPath == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         self.benchHandlers = try reader.read(
             .benchHandlers,
             flag: options.benchHandlers.map { $0 ? "true" : "false" },
@@ -136,6 +144,11 @@ struct NodeConfiguration: Sendable {
             for (setting, flag) in redisOnly where reader.raw(setting, flag: flag) != nil {
                 self.warnings.append("\(setting.flag) has no effect without --redis (one node on the in-memory adapter)")
             }
+        } else if self.tlsCertificatePath != nil {
+            self.warnings.append(
+                "--tls-cert with --redis: nodes forward other nodes' polling requests in plain HTTP to their advertised address, "
+                    + "which a TLS port refuses; behind a balancer that routes by sid, or with TLS ended at the balancer, nothing is forwarded"
+            )
         }
     }
 

@@ -188,6 +188,21 @@ struct NodeOptions: ParsableArguments {
     var corsCheckOrigin: Bool?
 
     @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            NodeSetting.tlsCert.help("Serve https and wss with this PEM certificate chain (with --tls-key); handshakes report secure: true."),
+            valueName: "path"
+        )
+    )
+    var tlsCert: String?
+
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp(NodeSetting.tlsKey.help("The PEM private key of --tls-cert."), valueName: "path")
+    )
+    var tlsKey: String?
+
+    @Option(
         name: .customLong("metrics-port"),
         help: ArgumentHelp(
             NodeSetting.metricsPort.help("Serve /metrics (and /healthz, /readyz) on this port of --host instead of on --port."),

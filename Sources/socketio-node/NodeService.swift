@@ -157,6 +157,8 @@ enum NodeStartupError: Error, CustomStringConvertible {
     case cannotListen(host: String, port: Int, underlying: any Error)
     /// The listener closed without a shutdown request.
     case listenerClosed
+    /// `--tls-cert` / `--tls-key` did not load.
+    case tls(String)
 
     var description: String {
         switch self {
@@ -170,6 +172,8 @@ enum NodeStartupError: Error, CustomStringConvertible {
             return "cannot listen on \(host):\(port): \(reason)"
         case .listenerClosed:
             return "the listening socket closed unexpectedly"
+        case .tls(let reason):
+            return "TLS: \(reason)"
         }
     }
 }

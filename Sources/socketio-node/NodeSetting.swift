@@ -30,6 +30,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case perMessageDeflate = "per-message-deflate"
     case perMessageDeflateThreshold = "per-message-deflate-threshold"
     case parser
+    case tlsCert = "tls-cert"
+    case tlsKey = "tls-key"
 
     /// `--port`.
     var flag: String { "--" + self.rawValue }
@@ -70,6 +72,8 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .perMessageDeflate: return "off"
         case .perMessageDeflateThreshold: return "1024"
         case .parser: return "default"
+        case .tlsCert: return "none: plain HTTP"
+        case .tlsKey: return "none"
         }
     }
 

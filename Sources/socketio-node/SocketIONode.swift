@@ -1,10 +1,12 @@
 import ArgumentParser
+import EngineIO
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SocketIO
 import SocketIOCluster
+import SocketIOTLS
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -47,8 +49,16 @@ struct SocketIONode: AsyncParsableCommand {
         let cluster = try await makeClusterAdapter(configuration: configuration, group: group, logger: logger)
         let readiness = NodeReadiness(redisState: cluster.redis?.state)
         let routes = NodeRoutesBox()
+        var serverConfiguration = configuration.serverConfiguration(adapterFactory: cluster.factory, forwarder: cluster.forwarder)
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            do {
+                serverConfiguration.engine.tls = try EngineTLS.pemFiles(certificateChain: certificate, privateKey: key)
+            } catch {
+                throw NodeStartupError.tls("\(error)")
+            }
+        }
         let io = SocketIOServer(
-            configuration: configuration.serverConfiguration(adapterFactory: cluster.factory, forwarder: cluster.forwarder),
+            configuration: serverConfiguration,
             eventLoopGroup: group,
             fallback: { request in routes.respond(to: request) }
         )

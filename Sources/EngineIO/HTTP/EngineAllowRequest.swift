@@ -16,6 +16,8 @@ public struct EngineHandshakeRequest: Sendable {
     }
     /// The client's address as the server saw it.
     public var remoteAddress: SocketAddress?
+    /// Whether the request arrived over TLS (``EngineServerConfiguration/tls``).
+    public var isSecure = false
     /// The query when it is not the one `uri` spells (or until ``compacted()`` drops the parsed copy).
     private var queryOverride: [String: String]?
 

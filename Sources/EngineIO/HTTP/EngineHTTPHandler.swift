@@ -388,13 +388,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         }
-        let request = EngineHandshakeRequest(
-            method: head.method,
-            uri: head.uri,
-            headers: head.headers,
-            query: self.target.query,
-            remoteAddress: context.remoteAddress
-        )
+        let request = self.handshakeRequest(head: head, context: context)
         let decision = sid == nil ? self.server.authorize(request, on: context.eventLoop) : context.eventLoop.makeSucceededFuture(.allow)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let agreement = deflate
@@ -440,14 +434,21 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: - Handshake and fallback
 
-    private func handshake(head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let request = EngineHandshakeRequest(
+    /// What `allowRequest` and the new session see of a handshake.
+    private func handshakeRequest(head: HTTPRequestHead, context: ChannelHandlerContext) -> EngineHandshakeRequest {
+        var request = EngineHandshakeRequest(
             method: head.method,
             uri: head.uri,
             headers: head.headers,
             query: self.target.query,
             remoteAddress: context.remoteAddress
         )
+        request.isSecure = self.configuration.tls != nil
+        return request
+    }
+
+    private func handshake(head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = self.handshakeRequest(head: head, context: context)
         let exchange = EngineHTTPExchange(handler: self, eventLoop: context.eventLoop, isHandshake: true)
         self.exchange = exchange
         self.exchangeIsPost = false

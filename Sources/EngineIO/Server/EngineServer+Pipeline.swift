@@ -88,7 +88,12 @@ extension EngineServer {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.recvAllocator, value: EngineServer.receiveBufferAllocator)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.configureHTTPPipeline(on: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls = self.configuration.tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                    }
+                    try self.configureHTTPPipeline(on: channel)
+                }
             }
             .bind(host: host, port: port)
             .get()

@@ -48,6 +48,9 @@ public struct EngineServerConfiguration: Sendable {
     /// (debug, with `engineio.sid`, the reason and its description), forwarding failures (notice),
     /// accepts paused for want of file descriptors (warning). Label `engineio` by default.
     public var logger: Logger
+    /// Encrypts the connections ``EngineServer/bind(host:port:group:)`` accepts; nil (the default)
+    /// serves plain HTTP. Handshakes then report `secure: true`.
+    public var tls: EngineTLS?
 
     /// A configuration with the reference's defaults at `path`.
     public init(

@@ -52,7 +52,7 @@ public struct SocketIOHandshake: Sendable, Hashable {
     init(engine: EngineHandshakeRequest, auth: SocketIOValue?) {
         self.address = engine.remoteAddress?.ipAddress ?? ""
         self.xdomain = engine.headers.contains(name: "origin")
-        self.secure = engine.headers.first(name: "x-forwarded-proto")?.lowercased().hasPrefix("https") ?? false
+        self.secure = engine.isSecure || (engine.headers.first(name: "x-forwarded-proto")?.lowercased().hasPrefix("https") ?? false)
         self.issued = Int(Date().timeIntervalSince1970 * 1000)
         self.url = engine.uri
         self.engineRequest = engine

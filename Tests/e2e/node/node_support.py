@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+import requests
 import socketio
 
 from e2e_common import HOST, REPO_ROOT, free_port, package_binary  # noqa: F401
@@ -226,9 +227,14 @@ TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"], "upgrade": ["p
 class Client:
     """A python-socketio client connected to one namespace; records events and its disconnect."""
 
-    def __init__(self, url: str, namespace: str = "/", mode: str = "polling", events: tuple = ()):
+    def __init__(self, url: str, namespace: str = "/", mode: str = "polling", events: tuple = (), ca_file: Optional[str] = None):
         self.namespace = namespace
-        self.sio = socketio.Client(reconnection=False, request_timeout=5)
+        session = None
+        if ca_file is not None:  # https/wss trusting this CA (polling through requests, WebSocket through its sslopt)
+            session = requests.Session()
+            session.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would replace `verify`
+            session.verify = ca_file
+        self.sio = socketio.Client(reconnection=False, request_timeout=5, http_session=session)
         self.queues: dict[str, queue.Queue] = {}
         self.disconnected = threading.Event()
         self.disconnect_reasons: list = []
@@ -293,8 +299,8 @@ class ClientPool:
     def __init__(self) -> None:
         self.clients: list[Client] = []
 
-    def connect(self, url: str, namespace: str = "/", mode: str = "polling", events: tuple = ()) -> Client:
-        client = Client(url, namespace, mode, events)
+    def connect(self, url: str, namespace: str = "/", mode: str = "polling", events: tuple = (), ca_file: Optional[str] = None) -> Client:
+        client = Client(url, namespace, mode, events, ca_file)
         self.clients.append(client)
         return client
 
