@@ -30,6 +30,9 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("request-timeout"), help: "Milliseconds cluster requests wait for other nodes.") var requestTimeout = 5_000
     @Option(name: .customLong("cleanup-empty-child-namespaces"), help: "Milliseconds after which an empty /dyn-N namespace is removed; absent: kept.")
     var cleanupEmptyChildNamespaces: Int?
+    @Option(name: .customLong("recovery"), help: "Connection state recovery with this maxDisconnectionDuration in milliseconds; absent: off.")
+    var recovery: Int?
+    @Option(name: .customLong("recovery-max-packets"), help: "Events kept for recovery per namespace.") var recoveryMaxPackets = 10_000
     @Option(name: .customLong("tls-cert"), help: "Serve https/wss with this PEM certificate chain (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
@@ -58,6 +61,11 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
+        if let recovery {
+            configuration.connectionStateRecovery = SocketIOConnectionStateRecovery(
+                maxDisconnectionDuration: .milliseconds(Int64(recovery)), maxPackets: self.recoveryMaxPackets
+            )
+        }
         if let tlsCert, let tlsKey {
             configuration.engine.tls = try EngineTLS.pemFiles(certificateChain: tlsCert, privateKey: tlsKey)
         }
@@ -283,6 +291,8 @@ enum FixtureHandlers {
                 "secure": .bool(handshake.secure), "xdomain": .bool(handshake.xdomain),
             ])
         }
+        // ["recovered"] → ack [whether the socket took up a disconnected session, its data]
+        socket.on("recovered") { event in event.ack?(.bool(socket.recovered), socket.data) }
         socket.on("rooms") { event in
             event.ack?(.array(socket.rooms.sorted().map(SocketIOValue.string)))
         }

@@ -40,6 +40,8 @@ struct NodeConfiguration: Sendable {
     /// `--tls-cert` and `--tls-key`: PEM files; both or neither.
     var tlsCertificatePath: String?
     var tlsKeyPath: String?
+    /// `--recovery`: connection state recovery's maxDisconnectionDuration; nil turns it off.
+    var recovery: TimeAmount?
     var benchHandlers: Bool
     var shutdownTimeout: TimeAmount
     var shutdownDelay: TimeAmount
@@ -105,6 +107,7 @@ struct NodeConfiguration: Sendable {
         self.clientScriptPath = try reader.read(.clientScript, flag: options.clientScript, default: nil) { try SettingParser.path($0) }
         self.tlsCertificatePath = try reader.read(.tlsCert, flag: options.tlsCert, default: nil) { try SettingParser.path($0) }
         self.tlsKeyPath = try reader.read(.tlsKey, flag: options.tlsKey, default: nil) { try SettingParser.path($0) }
+        self.recovery = try reader.read(.recovery, flag: options.recovery, default: nil) { try SettingParser.duration($0) }
         if (self.tlsCertificatePath == nil) != (self.tlsKeyPath == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
@@ -171,6 +174,7 @@ struct NodeConfiguration: Sendable {
         engine.timing.pingTimeout = self.pingTimeout
         engine.maxHTTPBufferSize = self.maxHTTPBufferSize
         engine.perMessageDeflate = self.perMessageDeflate
+        let recovery = self.recovery.map { SocketIOConnectionStateRecovery(maxDisconnectionDuration: $0) }
         engine.httpLimits = self.httpLimits
         if !self.corsOrigins.isEmpty {
             engine.cors = EngineCORSPolicy(
@@ -178,7 +182,7 @@ struct NodeConfiguration: Sendable {
                 refusesOtherOrigins: self.corsCheckOrigin
             )
         }
-        return SocketIOServerConfiguration(
+        var configuration = SocketIOServerConfiguration(
             engine: engine,
             connectTimeout: self.connectTimeout,
             parser: self.parser,
@@ -187,6 +191,8 @@ struct NodeConfiguration: Sendable {
             cleanupEmptyChildNamespaces: .seconds(5),
             maxRoomsPerSocket: self.maxRoomsPerSocket
         )
+        configuration.connectionStateRecovery = recovery
+        return configuration
     }
 
     /// The machine's host name (what other containers of a compose network reach it by).

@@ -188,6 +188,17 @@ struct NodeOptions: ParsableArguments {
     var corsCheckOrigin: Bool?
 
     @Option(
+        name: .customLong("recovery"),
+        help: ArgumentHelp(
+            NodeSetting.recovery.help(
+                "Connection state recovery: a client that reconnects within this time (e.g. 2m) gets its id, rooms, data and missed events back (sessions are kept on the node they left)."
+            ),
+            valueName: "duration"
+        )
+    )
+    var recovery: String?
+
+    @Option(
         name: .customLong("tls-cert"),
         help: ArgumentHelp(
             NodeSetting.tlsCert.help("Serve https and wss with this PEM certificate chain (with --tls-key); handshakes report secure: true."),

@@ -31,6 +31,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case perMessageDeflateThreshold = "per-message-deflate-threshold"
     case parser
     case tlsCert = "tls-cert"
+    case recovery
     case tlsKey = "tls-key"
 
     /// `--port`.
@@ -73,6 +74,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .perMessageDeflateThreshold: return "1024"
         case .parser: return "default"
         case .tlsCert: return "none: plain HTTP"
+        case .recovery: return "off"
         case .tlsKey: return "none"
         }
     }

@@ -23,6 +23,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// The server's parser, which encodes every packet this adapter delivers (local broadcasts and
     /// those arriving from other nodes alike).
     private let parser: SocketIOParser
+    /// Events and disconnected sessions kept for connection state recovery; nil when it is off.
+    private let recovery: NIOLockedValueBox<SocketIORecoveryStore>?
 
     /// Receives created and deleted rooms: `(room, isPrivate)` pairs. It is called under the adapter's
     /// lock, so the changes of one room reach it in the order they happened, whatever event loops the
@@ -36,6 +38,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.namespace = namespace
         self.roomObserver = roomObserver
         self.parser = namespace.server.configuration.parser
+        self.recovery = namespace.server.configuration.connectionStateRecovery.map { NIOLockedValueBox(SocketIORecoveryStore(settings: $0)) }
     }
 
     /// Whether `room` is the own-id room of a local socket.
@@ -175,6 +178,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     // MARK: Local operations (also the local half of cluster adapters)
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
+        let packet = self.recordForRecovery(packet, options: options)
         let frames = SocketIOFrames.encode(packet, parser: self.parser, compress: options.flags.compress)
         let targets = self.localSockets(options)
         self.namespace?.server.statistics.broadcastFanout.record(targets.count)
@@ -236,4 +240,32 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func serverCount() async -> Int { 1 }
 
     public func close() {}
+}
+
+// MARK: - Connection state recovery
+
+extension InMemoryAdapter {
+    /// Numbers and keeps an event (not one asking for acks, not a volatile one), as the reference's
+    /// `SessionAwareAdapter` does, when connection state recovery is on.
+    public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) -> SocketIOPacket {
+        guard let recovery = self.recovery, packet.type == .event || packet.type == .binaryEvent, packet.ackID == nil,
+            !options.flags.volatile, case .array(let data)? = packet.payload
+        else { return packet }
+        var numbered = packet
+        let now = NIODeadline.now()
+        numbered.payload = .array(recovery.withLockedValue { $0.record(data, rooms: options.rooms, except: options.except, now: now) })
+        return numbered
+    }
+
+    public func persistSession(_ session: SocketIOSessionSnapshot) {
+        guard let recovery = self.recovery else { return }
+        let now = NIODeadline.now()
+        recovery.withLockedValue { _ = $0.persist(session, now: now) }
+    }
+
+    public func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession? {
+        guard let recovery = self.recovery else { return nil }
+        let now = NIODeadline.now()
+        return recovery.withLockedValue { $0.restore(pid: pid, offset: offset, now: now) }
+    }
 }

@@ -46,6 +46,25 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func serverCount() async throws -> Int
     /// Stops the adapter (unsubscribes, fails pending requests).
     func close()
+
+    // Connection state recovery (``SocketIOServerConfiguration/connectionStateRecovery``).
+
+    /// Numbers and keeps an event sent to one socket outside a broadcast (`socket.emit`) and returns it
+    /// with its offset appended; an adapter that cannot recover returns it unchanged.
+    func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) -> SocketIOPacket
+    /// Keeps a disconnected socket's session for `maxDisconnectionDuration`.
+    func persistSession(_ session: SocketIOSessionSnapshot)
+    /// The session `pid` and the events after `offset` its rooms select; nil for a fresh session.
+    func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession?
+}
+
+extension SocketIOAdapter {
+    /// An adapter without recovery sends events as they are.
+    public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) -> SocketIOPacket { packet }
+    /// An adapter without recovery keeps nothing.
+    public func persistSession(_ session: SocketIOSessionSnapshot) {}
+    /// An adapter without recovery never finds a session.
+    public func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession? { nil }
 }
 
 /// Makes the adapter of a namespace when the namespace is created.

@@ -85,15 +85,70 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
             return
         }
+        if let recovery = self.server.configuration.connectionStateRecovery,
+            let pid = auth?["pid"]?.stringValue, let offset = auth?["offset"]?.stringValue
+        {
+            self.recover(namespace: namespace, auth: auth, pid: pid, offset: offset, skipMiddlewares: recovery.skipMiddlewares)
+            return
+        }
+        self.admit(self.makeSocket(namespace: namespace, auth: auth, restored: nil), restored: nil, skipMiddlewares: false)
+    }
+
+    /// A new socket, or the socket of a recovered session (its id, private id and data).
+    private func makeSocket(namespace: SocketIONamespace, auth: SocketIOValue?, restored: SocketIORecoveredSession?) -> SocketIOSocket {
+        let handshake = SocketIOHandshake(engine: self.session.handshake, auth: auth)
+        guard let restored else {
+            let pid = self.server.configuration.connectionStateRecovery == nil ? nil : SessionIDGenerator.make()
+            return SocketIOSocket(id: SessionIDGenerator.make(), namespace: namespace, handshake: handshake, client: self, pid: pid)
+        }
         let socket = SocketIOSocket(
-            id: SessionIDGenerator.make(),
+            id: restored.session.sid,
             namespace: namespace,
-            handshake: SocketIOHandshake(engine: self.session.handshake, auth: auth),
-            client: self
+            handshake: handshake,
+            client: self,
+            pid: restored.session.pid,
+            recovered: true
         )
-        let middlewares = namespace.connectionMiddlewares
+        socket.data = restored.session.data
+        return socket
+    }
+
+    /// Connection state recovery: asks the adapter for the session `pid` and the events after
+    /// `offset` (within connectTimeout), then admits the recovered socket, or a fresh one when the
+    /// session is gone, the offset unknown or the adapter failed (as the reference decides).
+    private func recover(namespace: SocketIONamespace, auth: SocketIOValue?, pid: String, offset: String, skipMiddlewares: Bool) {
+        let loop = self.session.eventLoop
+        let promise = loop.makePromise(of: SocketIORecoveredSession?.self)
+        let adapter: any SocketIOAdapter = namespace.adapter
+        let task = Task {
+            let restored = try? await adapter.restoreSession(pid: pid, offset: offset)
+            promise.succeed(restored)
+        }
+        let deadline = loop.scheduleTask(in: self.server.configuration.connectTimeout) {
+            task.cancel()
+            promise.succeed(nil)
+        }
+        let name = namespace.name
+        self.connecting[name] = (task, deadline)
+        promise.futureResult.whenSuccess { [self] restored in
+            deadline.cancel()
+            self.connecting[name] = nil
+            guard !self.closed else {
+                namespace.connectEnded()
+                return
+            }
+            let socket = self.makeSocket(namespace: namespace, auth: auth, restored: restored)
+            self.admit(socket, restored: restored, skipMiddlewares: restored != nil && skipMiddlewares)
+        }
+    }
+
+    /// Runs the namespace's connection middlewares (unless skipped) and connects the socket.
+    private func admit(_ socket: SocketIOSocket, restored: SocketIORecoveredSession?, skipMiddlewares: Bool) {
+        let namespace = socket.namespace
+        let name = namespace.name
+        let middlewares = skipMiddlewares ? [] : namespace.connectionMiddlewares
         if middlewares.isEmpty {
-            self.finishConnect(socket)
+            self.finishConnect(socket, restored: restored)
             namespace.connectEnded()
             return
         }
@@ -121,7 +176,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             guard !self.closed else { return }
             switch result {
             case .success:
-                self.finishConnect(socket)
+                self.finishConnect(socket, restored: restored)
             case .failure(let error):
                 self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
                 // Only a SocketIOConnectError's words reach the client: any other error's
@@ -139,14 +194,24 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         }
     }
 
-    private func finishConnect(_ socket: SocketIOSocket) {
+    private func finishConnect(_ socket: SocketIOSocket, restored: SocketIORecoveredSession?) {
         self.connectTimer?.cancel()
         self.connectTimer = nil
         self.sockets[socket.namespace.name] = socket
         socket.markConnectedOnEventLoop()
         self.server.statistics.connections.wrappingIncrement(ordering: .relaxed)
         socket.namespace.add(socket)
-        self.sendOnEventLoop(SocketIOPacket(type: .connect, namespace: socket.namespace.name, payload: ["sid": .string(socket.id)]))
+        var answer: SocketIOValue = ["sid": .string(socket.id)]
+        if let restored {
+            socket.join(Set(restored.session.rooms))
+            // As the reference: the missed events go out before the CONNECT (the client holds them
+            // until it is connected), each with its offset.
+            for data in restored.missedPackets {
+                self.sendOnEventLoop(SocketIOPacket(type: .event, namespace: socket.namespace.name, payload: .array(data)))
+            }
+        }
+        if let pid = socket.pid { answer = ["sid": .string(socket.id), "pid": .string(pid)] }
+        self.sendOnEventLoop(SocketIOPacket(type: .connect, namespace: socket.namespace.name, payload: answer))
         socket.namespace.announce(socket)
     }
 

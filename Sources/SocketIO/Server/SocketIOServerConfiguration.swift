@@ -29,6 +29,9 @@ public struct SocketIOServerConfiguration: Sendable {
     /// The most rooms a socket may be in besides its own; a `join` past it is refused (each room may
     /// cost a Redis subscription). nil (the default) sets no bound.
     public var maxRoomsPerSocket: Int?
+    /// Connection state recovery (``SocketIOConnectionStateRecovery``); nil (the default, as the
+    /// reference) turns it off.
+    public var connectionStateRecovery: SocketIOConnectionStateRecovery?
     /// Where ``SocketIOServer/run()`` (the `Service` conformance) listens; ``SocketIOServer/listen(host:port:)``
     /// takes its own address instead.
     public var listenAddress = SocketIOListenAddress()

@@ -17,6 +17,11 @@ public final class SocketIOSocket: @unchecked Sendable {
     public let namespace: SocketIONamespace
     /// The handshake of its connection, with the CONNECT packet's `auth`.
     public let handshake: SocketIOHandshake
+    /// Whether this socket took up a disconnected session again (connection state recovery): its id,
+    /// rooms and `data` are the earlier socket's, and the events it missed were sent before its CONNECT.
+    public let recovered: Bool
+    /// The private session id a client presents to recover (with connection state recovery on).
+    let pid: String?
     let client: SocketIOClientConnection
     private let dataBox = NIOLockedValueBox<SocketIOValue>(.null)
     /// Set, from the socket's loop, just before the socket's rooms are dropped when it leaves its
@@ -47,11 +52,20 @@ public final class SocketIOSocket: @unchecked Sendable {
         case broadcast(any SocketIOAckSink, Scheduled<Void>?, sentAt: NIODeadline)
     }
 
-    init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
+    init(
+        id: String,
+        namespace: SocketIONamespace,
+        handshake: SocketIOHandshake,
+        client: SocketIOClientConnection,
+        pid: String? = nil,
+        recovered: Bool = false
+    ) {
         self.id = id
         self.namespace = namespace
         self.handshake = handshake
         self.client = client
+        self.pid = pid
+        self.recovered = recovered
     }
 
     /// The event loop this socket lives on.
@@ -464,6 +478,10 @@ public final class SocketIOSocket: @unchecked Sendable {
     func closeOnEventLoop(_ reason: SocketIODisconnectReason, description: String? = nil) {
         guard self.connectedOnEventLoop else { return }
         for handler in self.disconnectingHandlers { handler(reason, description) }
+        if let pid = self.pid, reason.isRecoverable {
+            let snapshot = SocketIOSessionSnapshot(sid: self.id, pid: pid, rooms: Array(self.rooms), data: self.data)
+            self.namespace.adapter.persistSession(snapshot)
+        }
         self.connectedOnEventLoop = false
         let pending = self.pendingAcks
         self.pendingAcks = [:]

@@ -1,4 +1,5 @@
 import SocketIO
+import SocketIOProtocol
 
 /// Cluster adapters keep membership in an ``InMemoryAdapter`` and forward the local calls to it.
 public protocol LocalMembershipForwarding: SocketIOAdapter {
@@ -19,4 +20,16 @@ extension LocalMembershipForwarding {
     public func localSockets(_ options: SocketIOBroadcastOptions) -> [SocketIOSocket] { self.local.localSockets(options) }
     /// The rooms with local members.
     public var localRooms: Set<String> { self.local.localRooms }
+    /// Numbers a `socket.emit` for recovery on this node (sessions are kept per node: a client that
+    /// comes back to this node recovers; on another node it gets a fresh session, as with the
+    /// reference's Redis adapters, which cannot recover at all).
+    public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) -> SocketIOPacket {
+        self.local.recordForRecovery(packet, options: options)
+    }
+    /// Keeps a disconnected session on this node.
+    public func persistSession(_ session: SocketIOSessionSnapshot) { self.local.persistSession(session) }
+    /// A session kept on this node.
+    public func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession? {
+        try await self.local.restoreSession(pid: pid, offset: offset)
+    }
 }
