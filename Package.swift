@@ -18,6 +18,8 @@ let package = Package(
         .executable(name: "socketio-emit", targets: ["socketio-emit"]),
         .library(name: "SocketIOCluster", targets: ["SocketIOCluster"]),
         .executable(name: "socketio-fuzz", targets: ["socketio-fuzz"]),
+        .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
+        .executable(name: "hummingbird-chat-example", targets: ["hummingbird-chat-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -30,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // Only its core and router are built (no TLS, HTTP/2 or test client); no traits, so neither
+        // swift-configuration nor full Foundation is pulled in.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(
@@ -161,6 +166,34 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Serves Engine.IO/Socket.IO at the engine's path inside a Hummingbird 2 application, on the
+        // application's own port (`HTTPServerBuilder.socketIO(_:)`).
+        .target(
+            name: "SocketIOHummingbird",
+            dependencies: [
+                "EngineIO",
+                "SocketIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            ]
+        ),
+        .executableTarget(
+            name: "hummingbird-chat-example",
+            dependencies: [
+                "SocketIO",
+                "SocketIOHummingbird",
+                "SocketIOProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Examples/HummingbirdChat"
         ),
         .target(name: "MessagePack"),
         // The fuzz targets (Fuzz/README.md): one entry point per decoder of outside bytes, run under

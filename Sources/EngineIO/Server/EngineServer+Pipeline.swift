@@ -14,6 +14,15 @@ extension EngineServer {
     /// `503` and closed. ``EngineHTTPLimits``' deadlines close connections that are slow to send a
     /// request or silent between requests.
     public func configureHTTPPipeline(on channel: any Channel) throws {
+        try self.configureHTTPPipeline(on: channel, passingOtherRequestsOn: false)
+    }
+
+    /// ``configureHTTPPipeline(on:)`` for a host framework's HTTP server on the same connection:
+    /// with `passingOtherRequestsOn`, each request outside the engine's path (head, body parts, end)
+    /// goes on to the handler added after the engine's, which writes its response back through the
+    /// engine's HTTP handlers; the fallback responder is not used. The engine still decides per
+    /// request, so one keep-alive connection may carry both.
+    package func configureHTTPPipeline(on channel: any Channel, passingOtherRequestsOn: Bool) throws {
         _ = EngineHandlerTypes.instantiated
         let operations = channel.pipeline.syncOperations
         guard self.admitConnection(channel) else {
@@ -49,7 +58,7 @@ extension EngineServer {
             requestDecoder: requestDecoder,
             responseEncoder: responseEncoder
         )
-        try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers))
+        try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers, passesOtherRequestsOn: passingOtherRequestsOn))
     }
 
     /// Counts `channel` as open until it closes, unless ``EngineHTTPLimits/maxConnections`` are open
@@ -103,7 +112,9 @@ extension EngineServer {
     ///
     /// One handler (``EngineWebSocketConnectionHandler``) parses frames, and the transport writes
     /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
-    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
+    /// The handler goes right after `decoder` (the HTTP request decoder, which hands it the bytes it still
+    /// holds), ahead of any handler a host framework keeps after the engine's.
+    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?, after decoder: (any ChannelHandler)? = nil) throws {
         let transport = EngineWebSocketTransport(channel: channel, maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes)
         let operations = channel.pipeline.syncOperations
         // The limit the handshake advertises as maxPayload, as the reference's `ws` server applies it.
@@ -118,7 +129,10 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
-        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize))
+        try operations.addHandler(
+            EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize),
+            position: decoder.map { .after($0) } ?? .last
+        )
         if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {
