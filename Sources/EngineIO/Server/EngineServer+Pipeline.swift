@@ -47,6 +47,8 @@ extension EngineServer {
         try operations.addHandler(protocolErrors)
         if let threshold = self.configuration.compressionThreshold {
             let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
+                // A response already encoded by the application (fallback or host framework) stays as it is.
+                if head.headers.contains(name: "content-encoding") { return .doNotCompress }
                 let length = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
                 return length >= threshold ? .compressIfPossible : .doNotCompress
             })
