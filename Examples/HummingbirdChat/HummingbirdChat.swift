@@ -2,12 +2,14 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SocketIO
 import SocketIOHummingbird
 
 /// A Hummingbird 2 application with its own routes and a Socket.IO chat, both on one port: the
 /// router answers `GET /` and `GET /health`, and Socket.IO is mounted at `/socket.io/` with
-/// `HTTPServerBuilder.socketIO(_:)`.
+/// `HTTPServerBuilder.socketIO(_:)`. On SIGTERM or SIGINT `SocketIOShutdownService` drains Socket.IO
+/// (WebSockets close with 1001, held polls get a `noop`) before the application stops.
 @main
 struct HummingbirdChat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,12 +38,21 @@ struct HummingbirdChat: AsyncParsableCommand {
             )
         }
 
+        let logger = Logger(label: "hummingbird-chat-example")
         let app = Application(
             router: router,
             server: .socketIO(io),
             configuration: .init(address: .hostname(self.host, port: self.port), serverName: "hummingbird-chat-example"),
-            logger: Logger(label: "hummingbird-chat-example")
+            logger: logger
         )
-        try await app.runService()
+        // On SIGTERM/SIGINT Socket.IO drains first (services stop in reverse order), then the application.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [app, SocketIOShutdownService(io, timeout: .seconds(3))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
     }
 }

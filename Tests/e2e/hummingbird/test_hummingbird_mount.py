@@ -9,16 +9,18 @@ Socket.IO keep the engine's protections (its error answers, maxHttpBufferSize, u
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
+import signal
+import socket
+import time
 import urllib.parse
 
 import pytest
 import socketio
 import websocket
 
-from e2e_common import HOST, eventually, run
+from e2e_common import HOST, BackgroundCall, ChildProcess, eventually, free_port, package_binary, run, wait_until
 
 BINARY = "hummingbird-chat-example"
 SIO_PATH = "/socket.io/"
@@ -192,3 +194,59 @@ def test_websocket_only_on_a_fresh_connection_and_a_refused_upgrade(app):
     assert opening.startswith("0{") and json.loads(opening[1:])["upgrades"] == []
     status, _ = app.raw_ws_upgrade(sio_target(transport="websocket", sid="AAAAAAAAAAAAAAAAAAAA"))
     assert status.startswith("HTTP/1.1 400"), status
+
+
+def test_sigterm_drains_socketio_before_the_application_stops(tmp_path):
+    port = free_port()
+    process = ChildProcess([str(package_binary(BINARY)), "--host", HOST, "--port", str(port)], tmp_path / "server.log")
+    try:
+        def accepts() -> bool:
+            try:
+                with socket.create_connection((HOST, port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        assert wait_until(accepts, 20.0), process.log()
+
+        def request(method: str, target: str, body: bytes | None = None) -> tuple[int, str]:
+            conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
+            try:
+                conn.request(method, target, body=body)
+                response = conn.getresponse()
+                return response.status, response.read().decode()
+            finally:
+                conn.close()
+
+        # A polling client with a GET held by the server.
+        status, body = request("GET", sio_target(transport="polling"))
+        sid = json.loads(body[1:])["sid"]
+        assert request("POST", sio_target(transport="polling", sid=sid), b"40") == (200, "ok")
+        status, body = request("GET", sio_target(transport="polling", sid=sid))
+        assert body.startswith("40{"), body
+        parked = BackgroundCall(lambda: request("GET", sio_target(transport="polling", sid=sid)))
+
+        # A WebSocket client.
+        ws = websocket.WebSocket()
+        ws.settimeout(5)
+        ws.connect(f"ws://{HOST}:{port}" + sio_target(transport="websocket"))
+        assert ws.recv().startswith("0{")
+        ws.send("40")
+        while not ws.recv().startswith("40{"):
+            pass
+        time.sleep(0.2)  # let the GET park
+
+        process.process.send_signal(signal.SIGTERM)
+        assert parked.result(5.0) == (200, "6"), "the held poll was not answered with a noop"
+        close_code = None
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                break
+        assert close_code == 1001, close_code
+        ws.close()
+        assert process.process.wait(timeout=8) == 0, process.log()
+    finally:
+        process.stop()
