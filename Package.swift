@@ -67,6 +67,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -231,7 +233,13 @@ let package = Package(
         ),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster"]),
-        .testTarget(name: "SocketIORedisTests", dependencies: ["SocketIORedis", "SocketIO", "MessagePack"]),
+        .testTarget(
+            name: "SocketIORedisTests",
+            dependencies: [
+                "SocketIORedis", "SocketIO", "MessagePack", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "SocketIOProtocolTests", dependencies: ["SocketIOProtocol"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["SocketIOFuzzTargets"]),
     ],

@@ -4,19 +4,29 @@ import XCTest
 
 /// The chat server of the README, kept here so it keeps compiling and serving as the API changes.
 final class ReadmeChatExampleTests: XCTestCase {
+    struct ChatMessage: Codable, Sendable {
+        var room: String
+        var text: String
+    }
+
     /// The README's code, minus `listen`.
     static func makeChatServer() -> SocketIOServer {
         let io = SocketIOServer()
         io.onConnection { socket in
-            socket.on("join") { event in
-                guard let room = event[0]?.stringValue else { return }
+            socket.on("join", String.self) { room, ack in
                 socket.join(room)
-                socket.to(room).emit("joined", .string(socket.id))
-                event.ack?(true)
+                socket.to(room).emit("joined", socket.id)
+                ack?(true)
             }
-            socket.on("chat") { event in
-                guard let room = event[0]?.stringValue, let text = event[1] else { return }
-                io.to(room).emit("chat", .string(socket.id), text)  // everyone in the room, sender included
+            socket.on("chat", ChatMessage.self) { message, _ in
+                io.to(message.room).emit("chat", socket.id, message)  // everyone in the room, sender included
+            }
+            socket.on("who", String.self) { (room: String, ack: SocketIOAck?) async throws in
+                let members = try await io.in(room).fetchSockets()  // every node of the cluster
+                ack?(members.map(\.id))
+            }
+            socket.onError { error in
+                print("\(socket.id): \(error)")  // e.g. a payload that did not decode
             }
             socket.onDisconnect { reason in
                 print("\(socket.id) left: \(reason)")

@@ -248,6 +248,14 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             break
         case .error(let error, let message, let refusedUpgrade):
             self.server.statistics.countError(error)
+            self.configuration.logger.debug(
+                "refused an Engine.IO request",
+                metadata: [
+                    "engineio.code": "\(error.rawValue)", "engineio.message": "\(message ?? error.message)",
+                    "http.method": "\(head.method.rawValue)", "http.path": "\(self.target.path)",
+                    "engineio.sid": "\(self.target.query["sid"] ?? "")", "net.peer": "\(context.remoteAddress.map { "\($0)" } ?? "")",
+                ]
+            )
             if refusedUpgrade {
                 self.respondRefusedUpgrade(error: error, message: message, context: context)
             } else {
@@ -317,6 +325,10 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.none), .failure:
                 statistics.forwardFailures.wrappingIncrement(ordering: .relaxed)
                 statistics.countError(.unknownSessionID)
+                handler.configuration.logger.notice(
+                    "could not forward a polling request to the node that owns its session",
+                    metadata: ["engineio.sid": "\(sid)", "error": "\(result)"]
+                )
                 handler.respond(status: .badRequest, contentType: "application/json", body: ByteBuffer(string: EngineHTTPError.unknownSessionID.jsonBody()))
             }
         }
@@ -346,6 +358,10 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.none), .failure:
                 statistics.forwardFailures.wrappingIncrement(ordering: .relaxed)
                 statistics.countError(.unknownSessionID)
+                handler.configuration.logger.notice(
+                    "could not forward a WebSocket upgrade to the node that owns its session",
+                    metadata: ["engineio.sid": "\(sid)", "error": "\(result)"]
+                )
                 handler.respondRefusedUpgrade(error: .unknownSessionID, message: nil, context: context)
             }
         }

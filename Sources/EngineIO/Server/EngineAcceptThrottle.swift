@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -21,11 +22,13 @@ final class EngineAcceptThrottle: ChannelInboundHandler, RemovableChannelHandler
 
     private let backoff: TimeAmount
     private let statistics: EngineStatistics
+    private let logger: Logger
     private var resume: Scheduled<Void>?
 
-    init(backoff: TimeAmount, statistics: EngineStatistics) {
+    init(backoff: TimeAmount, statistics: EngineStatistics, logger: Logger) {
         self.backoff = backoff
         self.statistics = statistics
+        self.logger = logger
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -35,6 +38,10 @@ final class EngineAcceptThrottle: ChannelInboundHandler, RemovableChannelHandler
         }
         guard self.resume == nil else { return }
         self.statistics.acceptPauses.wrappingIncrement(ordering: .relaxed)
+        self.logger.warning(
+            "accept failed for want of resources; pausing the listener",
+            metadata: ["error": "\(error)", "engineio.backoffMs": "\(self.backoff.nanoseconds / 1_000_000)"]
+        )
         let channel = context.channel
         channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)

@@ -86,10 +86,11 @@ extension EngineServer {
     public func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> any Channel {
         let backoff = self.configuration.httpLimits.acceptBackoff
         let statistics = self.statistics
+        let logger = self.configuration.logger
         return try await ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EngineAcceptThrottle(backoff: backoff, statistics: statistics))
+                    try channel.pipeline.syncOperations.addHandler(EngineAcceptThrottle(backoff: backoff, statistics: statistics, logger: logger))
                 }
             }
             .serverChannelOption(.backlog, value: 1024)

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Options of an Engine.IO server; defaults equal the reference's.
@@ -40,6 +41,10 @@ public struct EngineServerConfiguration: Sendable {
     /// Deadlines of HTTP connections (head, body, keep-alive, `allowRequest`, fallback) and the
     /// connection cap.
     public var httpLimits: EngineHTTPLimits
+    /// Where the engine logs: refused requests with their Engine.IO error (debug), sessions that end
+    /// (debug, with `engineio.sid`, the reason and its description), forwarding failures (notice),
+    /// accepts paused for want of file descriptors (warning). Label `engineio` by default.
+    public var logger: Logger
 
     /// A configuration with the reference's defaults at `path`.
     public init(
@@ -71,6 +76,7 @@ public struct EngineServerConfiguration: Sendable {
         self.maxWebSocketBufferedBytes = maxWebSocketBufferedBytes
         self.forwarder = nil
         self.httpLimits = httpLimits
+        self.logger = Logger(label: "engineio")
     }
 }
 

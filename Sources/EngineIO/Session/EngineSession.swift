@@ -48,6 +48,7 @@ public final class EngineSession: @unchecked Sendable {
     /// The transport counted in the statistics' per-transport gauges.
     private var countedTransport: EngineSessionStateMachine.Transport?
     private var closeReason: EngineCloseReason?
+    private let logger: Logger
     /// The close code the session's WebSocket gets when the server closes it.
     private var webSocketCloseCode: WebSocketErrorCode = .normalClosure
 
@@ -62,6 +63,7 @@ public final class EngineSession: @unchecked Sendable {
         now: NIODeadline
     ) {
         self.statistics = statistics
+        self.logger = configuration.logger
         self.id = id
         self.eventLoop = eventLoop
         self.handshake = handshake
@@ -321,6 +323,13 @@ public final class EngineSession: @unchecked Sendable {
             case .notifyClosed(let reason):
                 self.statistics.closesByReason[reason]?.wrappingIncrement(ordering: .relaxed)
                 self.closeReason = reason
+                self.logger.debug(
+                    "session closed",
+                    metadata: [
+                        "engineio.sid": "\(self.id)", "engineio.reason": "\(reason)",
+                        "engineio.description": "\(self.machine.closeDescription ?? "")",
+                    ]
+                )
                 let handler = self.handler
                 self.handler = nil
                 handler?.engineSession(self, didCloseWith: reason)

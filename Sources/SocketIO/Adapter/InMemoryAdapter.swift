@@ -172,7 +172,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         let frames = SocketIOFrames.encode(packet)
-        SocketIODelivery.deliver(frames, of: packet, to: self.localSockets(options), volatile: options.flags.volatile)
+        let targets = self.localSockets(options)
+        self.namespace?.server.statistics.broadcastFanout.record(targets.count)
+        SocketIODelivery.deliver(frames, of: packet, to: targets, volatile: options.flags.volatile)
     }
 
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
@@ -185,6 +187,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, sink: any SocketIOAckSink) {
         let frames = SocketIOFrames.encode(packet)
         let targets = self.localSockets(options)
+        self.namespace?.server.statistics.broadcastFanout.record(targets.count)
         sink.expect(targets.count)
         let timeout = options.flags.timeout.map { TimeAmount.milliseconds(Int64($0)) } ?? self.namespace?.server.configuration.ackTimeout
         SocketIODelivery.deliver(

@@ -43,6 +43,10 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         } catch {
             // As the reference: every socket's error listeners hear of it, then the connection is
             // closed and its sockets leave with `forced close`.
+            self.server.configuration.logger.debug(
+                "packet could not be decoded; closing the connection (forced close)",
+                metadata: ["engineio.sid": "\(session.id)", "error": "\(error)"]
+            )
             for socket in Array(self.sockets.values) { socket.reportErrorOnEventLoop(error) }
             session.close()
             return
@@ -56,6 +60,10 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         } else {
             // A packet for a namespace the client has not joined, a second CONNECT, or a CONNECT_ERROR
             // from the client: an invalid state, and the reference closes the connection.
+            self.server.configuration.logger.debug(
+                "packet out of place; closing the connection (forced server close)",
+                metadata: ["engineio.sid": "\(session.id)", "socketio.nsp": "\(packet.namespace)", "socketio.packetType": "\(packet.type)"]
+            )
             self.closeOnEventLoop(.forcedServerClose)
             session.close()
         }
@@ -71,6 +79,10 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
         guard self.sockets[name] == nil, self.connecting[name] == nil else { return }
         guard let namespace = self.server.namespace(forConnecting: name, auth: auth ?? .object([:])) else {
             self.server.statistics.connectErrors.wrappingIncrement(ordering: .relaxed)
+            self.server.configuration.logger.debug(
+                "CONNECT to an unknown namespace refused",
+                metadata: ["engineio.sid": "\(self.session.id)", "socketio.nsp": "\(name)"]
+            )
             self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: ["message": "Invalid namespace"]))
             return
         }
@@ -116,6 +128,13 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
                 // Only a SocketIOConnectError's words reach the client: any other error's
                 // description may carry internals (paths, queries, credentials).
                 let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError.genericRefusal
+                self.server.configuration.logger.debug(
+                    "connection middleware refused a socket",
+                    metadata: [
+                        "engineio.sid": "\(self.session.id)", "socketio.nsp": "\(name)",
+                        "socketio.refusal": "\(refusal.message)", "error": "\(error)",
+                    ]
+                )
                 self.sendOnEventLoop(SocketIOPacket(type: .connectError, namespace: name, payload: refusal.payload))
             }
         }

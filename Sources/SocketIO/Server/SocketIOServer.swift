@@ -24,6 +24,8 @@ public final class SocketIOServer: @unchecked Sendable {
     public private(set) var engine: EngineServer!
     private let namespaces = NIOLockedValueBox<[String: SocketIONamespace]>([:])
     private let parents = NIOLockedValueBox<[SocketIOParentNamespace]>([])
+    /// The listener's address while ``run()`` serves.
+    let serviceAddress = NIOLockedValueBox<SocketAddress?>(nil)
 
     /// A server with `configuration`. `fallback` answers HTTP paths outside the Socket.IO path.
     public init(

@@ -1,4 +1,5 @@
 import EngineIO
+import Logging
 import NIOCore
 import SocketIOProtocol
 
@@ -23,6 +24,17 @@ public struct SocketIOServerConfiguration: Sendable {
     /// The most rooms a socket may be in besides its own; a `join` past it is refused (each room may
     /// cost a Redis subscription). nil (the default) sets no bound.
     public var maxRoomsPerSocket: Int?
+    /// Where ``SocketIOServer/run()`` (the `Service` conformance) listens; ``SocketIOServer/listen(host:port:)``
+    /// takes its own address instead.
+    public var listenAddress = SocketIOListenAddress()
+    /// Where the server logs (label `socketio` by default), with `engineio.sid` and `socketio.nsp`
+    /// metadata: packets that could not be decoded and the disconnect that follows, connection
+    /// middleware refusals, unknown namespaces, protocol violations (debug); asynchronous listeners
+    /// falling behind (warning). Setting it sets ``EngineServerConfiguration/logger`` of ``engine``
+    /// too (add metadata such as `node` to it first); set that one afterwards to log the engine apart.
+    public var logger: Logger {
+        didSet { self.engine.logger = self.logger }
+    }
 
     /// The defaults, at `/socket.io/`.
     public init(
@@ -41,5 +53,6 @@ public struct SocketIOServerConfiguration: Sendable {
         self.adapterFactory = adapterFactory
         self.cleanupEmptyChildNamespaces = cleanupEmptyChildNamespaces
         self.maxRoomsPerSocket = maxRoomsPerSocket
+        self.logger = Logger(label: "socketio")
     }
 }

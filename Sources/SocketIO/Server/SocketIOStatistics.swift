@@ -1,8 +1,15 @@
 import Atomics
+import Metrics
 
 /// Counters of a Socket.IO server for metrics (gauges such as sockets and rooms are read from the
 /// namespaces at scrape time).
 public final class SocketIOStatistics: Sendable {
+    /// How long each client took to acknowledge a server-side `emitWithAck` (single or broadcast),
+    /// recorded as it arrives; `socketio_ack_latency_seconds`. Made with the server, so bootstrap the
+    /// metrics backend before creating the server.
+    let ackLatency = Metrics.Timer(label: "socketio_ack_latency_seconds", preferredDisplayUnit: .milliseconds)
+    /// Local recipients of each broadcast, recorded as it is delivered; `socketio_broadcast_fanout`.
+    let broadcastFanout = Recorder(label: "socketio_broadcast_fanout")
     /// Broadcasts started on this node (`io.emit`, `to(…).emit`, `socket.broadcast.emit`, with or without acks).
     public let broadcasts = ManagedAtomic<Int>(0)
     /// Sockets that joined a namespace.

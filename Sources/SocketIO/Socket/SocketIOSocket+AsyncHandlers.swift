@@ -90,6 +90,10 @@ extension SocketIOSocket {
         }
         if !queue.enqueue({ await work(self) }) {
             self.namespace.server.statistics.asyncEventsRefused.wrappingIncrement(ordering: .relaxed)
+            self.namespace.server.configuration.logger.warning(
+                "asynchronous listeners fell behind; an event was not handed to them",
+                metadata: ["socketio.sid": "\(self.id)", "socketio.nsp": "\(self.namespace.name)"]
+            )
             self.reportErrorOnEventLoop(SocketIOError.handlerBacklogFull)
         }
     }

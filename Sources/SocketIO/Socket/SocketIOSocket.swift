@@ -43,8 +43,8 @@ public final class SocketIOSocket: @unchecked Sendable {
     var asyncQueue: SocketIOAsyncHandlerQueue?
 
     private enum PendingAck {
-        case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>)
-        case broadcast(any SocketIOAckSink, Scheduled<Void>?)
+        case single(EventLoopPromise<[SocketIOValue]>, Scheduled<Void>, sentAt: NIODeadline)
+        case broadcast(any SocketIOAckSink, Scheduled<Void>?, sentAt: NIODeadline)
     }
 
     init(id: String, namespace: SocketIONamespace, handshake: SocketIOHandshake, client: SocketIOClientConnection) {
@@ -323,7 +323,7 @@ public final class SocketIOSocket: @unchecked Sendable {
                 promise.fail(SocketIOError.ackTimeout(partial: []))
             }
         }
-        self.addPendingAck(ackID, .single(promise, timer))
+        self.addPendingAck(ackID, .single(promise, timer, sentAt: .now()))
         return true
     }
 
@@ -359,9 +359,14 @@ public final class SocketIOSocket: @unchecked Sendable {
             let timer = ackTimeout.map { timeout in
                 self.eventLoop.scheduleTask(in: timeout) { [self] in _ = self.removePendingAck(ackID) }
             }
-            self.addPendingAck(ackID, .broadcast(collector, timer))
+            self.addPendingAck(ackID, .broadcast(collector, timer, sentAt: .now()))
         }
         self.client.writeOnEventLoop(frames, volatile: volatile)
+    }
+
+    private func recordAckLatency(since sentAt: NIODeadline) {
+        let elapsed = NIODeadline.now() - sentAt
+        self.namespace.server.statistics.ackLatency.recordNanoseconds(elapsed.nanoseconds)
     }
 
     private func addPendingAck(_ id: Int, _ ack: PendingAck) {
@@ -388,11 +393,13 @@ public final class SocketIOSocket: @unchecked Sendable {
             guard let id = packet.ackID, let pending = self.removePendingAck(id) else { return }
             let arguments = packet.payload?.arrayValue ?? []
             switch pending {
-            case .single(let promise, let timer):
+            case .single(let promise, let timer, let sentAt):
                 timer.cancel()
+                self.recordAckLatency(since: sentAt)
                 promise.succeed(arguments)
-            case .broadcast(let collector, let timer):
+            case .broadcast(let collector, let timer, let sentAt):
                 timer?.cancel()
+                self.recordAckLatency(since: sentAt)
                 collector.received(arguments.first ?? .null)
             }
         case .disconnect:
@@ -449,10 +456,10 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.namespace.pendingAcks.wrappingDecrement(by: pending.count, ordering: .relaxed)
         for (_, ack) in pending {
             switch ack {
-            case .single(let promise, let timer):
+            case .single(let promise, let timer, _):
                 timer.cancel()
                 promise.fail(SocketIOError.disconnected)
-            case .broadcast(let collector, let timer):
+            case .broadcast(let collector, let timer, _):
                 timer?.cancel()
                 collector.expect(-1)
             }

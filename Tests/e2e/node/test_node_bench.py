@@ -4,6 +4,7 @@ import time
 
 import pytest
 import socketio
+from node_support import scrape
 
 EVENTS = ("broadcast", "to-room")
 
@@ -34,6 +35,11 @@ def test_bench_handlers(node, clients):
     time.sleep(0.3)
     assert outsider.pending("to-room") == []
     assert [c.pending("broadcast") for c in (first, second, outsider)] == [[], [], []]
+
+    # The library records each broadcast's local fan-out: 3 recipients, then 2.
+    metrics = scrape(server.port)
+    assert metrics.value("socketio_broadcast_fanout_count") == 2
+    assert metrics.value("socketio_broadcast_fanout_sum") == 5
 
 
 def test_bench_handlers_are_off_by_default(node, clients):
