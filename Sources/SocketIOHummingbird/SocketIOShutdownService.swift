@@ -17,6 +17,9 @@ import SocketIO
 /// try await group.run()
 /// ```
 ///
+/// Use it instead of adding `io` to the group: `SocketIOServer`'s own `run()` binds a listener of its
+/// own (`configuration.listenAddress`), which a mounted server does not want.
+///
 /// Without it the application still stops, but a connection with a held poll stays open until that
 /// poll is answered (the next ping, up to pingInterval), and WebSockets close with no close frame.
 public struct SocketIOShutdownService: Service {
