@@ -415,7 +415,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let channel = context.channel
         self.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
         do {
-            try self.server.startWebSocket(channel: channel, request: request, sid: sid, after: self.pipelineHandlers.requestDecoder)
+            try self.server.startWebSocket(channel: channel, request: request, sid: sid)
         } catch {
             channel.close(promise: nil)
             return

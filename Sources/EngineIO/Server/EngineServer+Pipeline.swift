@@ -115,9 +115,7 @@ extension EngineServer {
     ///
     /// One handler (``EngineWebSocketConnectionHandler``) parses frames, and the transport writes
     /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
-    /// The handler goes right after `decoder` (the HTTP request decoder, which hands it the bytes it still
-    /// holds), ahead of any handler a host framework keeps after the engine's.
-    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?, after decoder: (any ChannelHandler)? = nil) throws {
+    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?) throws {
         let transport = EngineWebSocketTransport(channel: channel, maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes)
         let operations = channel.pipeline.syncOperations
         // The limit the handshake advertises as maxPayload, as the reference's `ws` server applies it.
@@ -132,10 +130,10 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
-        try operations.addHandler(
-            EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize),
-            position: decoder.map { .after($0) } ?? .last
-        )
+        // Right after the HTTP request decoder (which hands it the bytes it still holds), so it comes before
+        // any handler a host framework keeps after the engine's (`configureHTTPPipeline(on:passingOtherRequestsOn:)`).
+        let decoder = try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize), position: decoder.map { .after($0) } ?? .last)
         if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {
