@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "SocketIOCluster", targets: ["SocketIOCluster"]),
         .library(name: "SocketIOTLS", targets: ["SocketIOTLS"]),
         .executable(name: "socketio-fuzz", targets: ["socketio-fuzz"]),
+        .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
+        .executable(name: "hummingbird-chat-example", targets: ["hummingbird-chat-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -32,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Only its core and router are built (no TLS, HTTP/2 or test client); no traits, so neither
+        // swift-configuration nor full Foundation is pulled in.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(
@@ -184,6 +189,36 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Serves Engine.IO/Socket.IO at the engine's path inside a Hummingbird 2 application, on the
+        // application's own port (`HTTPServerBuilder.socketIO(_:)`).
+        .target(
+            name: "SocketIOHummingbird",
+            dependencies: [
+                "EngineIO",
+                "SocketIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "hummingbird-chat-example",
+            dependencies: [
+                "SocketIO",
+                "SocketIOHummingbird",
+                "SocketIOProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/HummingbirdChat"
         ),
         .target(name: "MessagePack"),
         // The fuzz targets (Fuzz/README.md): one entry point per decoder of outside bytes, run under

@@ -30,6 +30,9 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case forwardUpgrade(sid: String)
         /// A request for the application's fallback responder.
         case fallback
+        /// A request outside the engine's path, passed on to the next handler (a host framework's HTTP
+        /// server mounted on the same pipeline).
+        case passOn
         /// An answer already went out (e.g. 413); the rest of the request is ignored.
         case discard
     }
@@ -49,9 +52,12 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var forwardInFlight = false
     /// The fallback responder is working on the request; cleared by its answer or its deadline.
     private var fallbackInFlight = false
-    init(server: EngineServer, pipelineHandlers: EngineHTTPPipelineHandlers) {
+    /// Requests outside the engine's path go to the next handler instead of the fallback responder.
+    private let passesOtherRequestsOn: Bool
+    init(server: EngineServer, pipelineHandlers: EngineHTTPPipelineHandlers, passesOtherRequestsOn: Bool = false) {
         self.server = server
         self.pipelineHandlers = pipelineHandlers
+        self.passesOtherRequestsOn = passesOtherRequestsOn
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -67,10 +73,16 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             context.triggerUserOutboundEvent(EngineHTTPRequestProgress.headReceived, promise: nil)
             self.receivedHead(head, context: context)
+            if case .passOn = self.pending { context.fireChannelRead(data) }
         case .body(var chunk):
+            if case .passOn = self.pending { return context.fireChannelRead(data) }
             self.receivedBody(&chunk)
         case .end:
             context.triggerUserOutboundEvent(EngineHTTPRequestProgress.requestEnded, promise: nil)
+            if case .passOn = self.pending {
+                self.pending = .none
+                return context.fireChannelRead(data)
+            }
             self.receivedEnd(context: context)
         }
     }
@@ -109,7 +121,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.body.clear()
         self.target = EngineRequestTarget(uri: head.uri)
         guard self.target.path.hasPrefix(self.configuration.path) else {
-            self.pending = .fallback
+            self.pending = self.passesOtherRequestsOn ? .passOn : .fallback
             return
         }
         if head.method == .OPTIONS, self.configuration.cors != nil {
@@ -222,7 +234,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if self.body.readableBytes + chunk.readableBytes <= self.configuration.maxHTTPBufferSize {
                 self.body.writeBuffer(&chunk)
             }
-        case .none, .error, .preflight, .handshake, .poll, .discard, .webSocket, .forwardUpgrade:
+        case .none, .error, .preflight, .handshake, .poll, .discard, .webSocket, .forwardUpgrade, .passOn:
             break
         }
     }
@@ -232,7 +244,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let pending = self.pending
         self.pending = .none
         switch pending {
-        case .none, .discard:
+        case .none, .discard, .passOn:
             break
         case .error(let error, let message, let refusedUpgrade):
             self.server.statistics.countError(error)

@@ -14,6 +14,15 @@ extension EngineServer {
     /// `503` and closed. ``EngineHTTPLimits``' deadlines close connections that are slow to send a
     /// request or silent between requests.
     public func configureHTTPPipeline(on channel: any Channel) throws {
+        try self.configureHTTPPipeline(on: channel, passingOtherRequestsOn: false)
+    }
+
+    /// ``configureHTTPPipeline(on:)`` for a host framework's HTTP server on the same connection:
+    /// with `passingOtherRequestsOn`, each request outside the engine's path (head, body parts, end)
+    /// goes on to the handler added after the engine's, which writes its response back through the
+    /// engine's HTTP handlers; the fallback responder is not used. The engine still decides per
+    /// request, so one keep-alive connection may carry both.
+    package func configureHTTPPipeline(on channel: any Channel, passingOtherRequestsOn: Bool) throws {
         _ = EngineHandlerTypes.instantiated
         let operations = channel.pipeline.syncOperations
         guard self.admitConnection(channel) else {
@@ -38,6 +47,8 @@ extension EngineServer {
         try operations.addHandler(protocolErrors)
         if let threshold = self.configuration.compressionThreshold {
             let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
+                // A response already encoded by the application (fallback or host framework) stays as it is.
+                if head.headers.contains(name: "content-encoding") { return .doNotCompress }
                 let length = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
                 return length >= threshold ? .compressIfPossible : .doNotCompress
             })
@@ -49,7 +60,7 @@ extension EngineServer {
             requestDecoder: requestDecoder,
             responseEncoder: responseEncoder
         )
-        try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers))
+        try operations.addHandler(EngineHTTPHandler(server: self, pipelineHandlers: handlers, passesOtherRequestsOn: passingOtherRequestsOn))
     }
 
     /// Counts `channel` as open until it closes, unless ``EngineHTTPLimits/maxConnections`` are open
@@ -131,7 +142,13 @@ extension EngineServer {
         } else {
             session = self.makeSession(handshake: request, transport: .websocket, on: channel.eventLoop)
         }
-        try operations.addHandler(EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize, deflate: deflate))
+        // Right after the HTTP request decoder (which hands it the bytes it still holds), so it comes before
+        // any handler a host framework keeps after the engine's (`configureHTTPPipeline(on:passingOtherRequestsOn:)`).
+        let decoder = try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try operations.addHandler(
+            EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize, deflate: deflate),
+            position: decoder.map { .after($0) } ?? .last
+        )
         if sid != nil {
             session.eventLoop.execute { session.attachProbeOnEventLoop(transport) }
         } else {
