@@ -20,7 +20,7 @@ import pytest
 import socketio
 import websocket
 
-from e2e_common import HOST, BackgroundCall, ChildProcess, eventually, free_port, package_binary, run, wait_until
+from e2e_common import HOST, BackgroundCall, ChildProcess, eventually, free_port, package_binary, read_http_response, run, wait_until
 
 BINARY = "hummingbird-chat-example"
 SIO_PATH = "/socket.io/"
@@ -36,24 +36,6 @@ def app(start_server):
 def sio_target(**query) -> str:
     query = {"EIO": "4", **query}
     return SIO_PATH + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
-
-
-def read_http_response(sock) -> tuple[str, bytes]:
-    """One complete HTTP/1.1 response with Content-Length from a raw socket: (status line, body)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        assert chunk, f"connection closed mid-response: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    length = next(int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:"))
-    while len(body) < length:
-        chunk = sock.recv(4096)
-        assert chunk, "connection closed mid-body"
-        body += chunk
-    return lines[0], body
-
 
 async def connected_client(app, mode: str) -> tuple[socketio.AsyncClient, list]:
     """A python-socketio client over `mode`, with every `chat` event it receives recorded."""

@@ -431,3 +431,22 @@ def sio_json(message: str, prefix: str) -> Any:
     """The JSON payload of a Socket.IO text packet that starts with `prefix` (e.g. '0', '0/custom,')."""
     assert isinstance(message, str) and message.startswith(prefix), f"{message!r} does not start with {prefix!r}"
     return json.loads(message[len(prefix):])
+
+
+async def expect_session_closed_by(server: Any, transport: str, messages: list, join: Callable[[Any], Any]) -> str:
+    """Opens a raw session on `transport`, joins `/` with `join(session)` (a coroutine answering the
+    socket id), sends `messages`, and checks that the server closes that session and only that
+    one (one other session is open). Returns the raw session's socket id."""
+    session = await asyncio.to_thread(open_raw_session, server, transport)
+    try:
+        bad_sid = await join(session)
+        assert (await stats(server))["sessions"] == 2
+        for message in messages:
+            await asyncio.to_thread(session.send, message)
+        closed, seen = await asyncio.to_thread(session.wait_closed, 5.0)
+        assert closed, f"the server kept the session open after {messages!r}; it sent {seen!r}"
+        st = await wait_stats(server, lambda s: s["sessions"] == 1)
+        assert st["sessions"] == 1, st
+        return bad_sid
+    finally:
+        session.close()

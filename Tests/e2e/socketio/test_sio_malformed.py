@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from sio_helpers import Clients, eventually, open_raw_session, run, sio_json, stats, wait_stats
+from sio_helpers import Clients, eventually, expect_session_closed_by, open_raw_session, run, sio_json, stats, wait_stats
 
 PLACEHOLDER = '{"_placeholder":true,"num":0}'
 
@@ -58,29 +58,16 @@ async def send_and_expect_close(server, good, transport, messages):
     """Opens a raw session, joins `/`, sends `messages`, and checks that the server closes that
     session while `good` (connected to `/` and /custom) keeps working. Returns the [namespace,
     id, reason] entries the server logged for the raw session's socket."""
-    session = await asyncio.to_thread(open_raw_session, server, transport)
-    try:
-        bad_sid = await join_root(session)
-        assert (await stats(server))["sessions"] == 2
+    bad_sid = await expect_session_closed_by(server, transport, messages, join_root)
+    entries = await logged_reasons(good, bad_sid)
+    assert len(entries) == 1 and entries[0][:2] == ["/", bad_sid], entries
 
-        for message in messages:
-            await asyncio.to_thread(session.send, message)
-        closed, seen = await asyncio.to_thread(session.wait_closed, 5.0)
-        assert closed, f"the server kept the session open after {messages!r}; it sent {seen!r}"
-
-        st = await wait_stats(server, lambda s: s["sessions"] == 1)
-        assert st["sessions"] == 1, st
-        entries = await logged_reasons(good, bad_sid)
-        assert len(entries) == 1 and entries[0][:2] == ["/", bad_sid], entries
-
-        # the well-behaved client noticed nothing
-        assert good.connected and good.disconnects("/") == [] and good.disconnects("/custom") == []
-        assert await good.request("echo", "still", {"b": b"\x00"}) == ["still", {"b": b"\x00"}]
-        assert await good.request("echo", 2, namespace="/custom") == [2]
-        assert (await stats(server))["sockets"].get("/") == 1
-        return entries
-    finally:
-        session.close()
+    # the well-behaved client noticed nothing
+    assert good.connected and good.disconnects("/") == [] and good.disconnects("/custom") == []
+    assert await good.request("echo", "still", {"b": b"\x00"}) == ["still", {"b": b"\x00"}]
+    assert await good.request("echo", 2, namespace="/custom") == [2]
+    assert (await stats(server))["sockets"].get("/") == 1
+    return entries
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])

@@ -12,7 +12,7 @@ import msgpack
 import pytest
 import socketio
 
-from sio_helpers import QUIET_PERIOD, Clients, eventually, open_raw_session, run, stats, wait_stats
+from sio_helpers import QUIET_PERIOD, Clients, eventually, expect_session_closed_by, open_raw_session, run, stats, wait_stats
 
 MSGPACK = {"serializer": "msgpack"}
 
@@ -173,27 +173,16 @@ MALFORMED = {
 async def send_and_expect_close(server, good, transport, messages):
     """Opens a raw msgpack session, joins `/`, sends `messages`; the server must close that session
     while `good` keeps working. Returns the disconnect-log entries of the raw session's socket."""
-    session = await asyncio.to_thread(open_raw_session, server, transport)
-    try:
-        bad_sid = await join_root_raw(session)
-        assert (await stats(server))["sessions"] == 2
-        for message in messages:
-            await asyncio.to_thread(session.send, message)
-        closed, seen = await asyncio.to_thread(session.wait_closed, 5.0)
-        assert closed, f"the server kept the session open after {messages!r}; it sent {seen!r}"
-        st = await wait_stats(server, lambda s: s["sessions"] == 1)
-        assert st["sessions"] == 1, st
+    bad_sid = await expect_session_closed_by(server, transport, messages, join_root_raw)
 
-        async def entries():
-            (log,) = await good.request("disconnect-log")
-            return [entry for entry in log if entry[1] == bad_sid]
+    async def entries():
+        (log,) = await good.request("disconnect-log")
+        return [entry for entry in log if entry[1] == bad_sid]
 
-        logged = await eventually(entries, 5.0)
-        assert good.connected and good.disconnects("/") == []
-        assert await good.request("echo", "still", b"\x00") == ["still", b"\x00"]
-        return logged
-    finally:
-        session.close()
+    logged = await eventually(entries, 5.0)
+    assert good.connected and good.disconnects("/") == []
+    assert await good.request("echo", "still", b"\x00") == ["still", b"\x00"]
+    return logged
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])

@@ -99,41 +99,42 @@ def test_an_unknown_session_or_offset_gets_a_fresh_one(start_fixture):
     run(scenario())
 
 
-def test_a_session_is_kept_for_max_disconnection_duration_only(start_fixture):
-    server = start_fixture("--recovery", "300")
+def leave_and_come_back(server, leave, pause=0.0):
+    """Connects a raw session to `/`, makes it leave with `leave(session)`, waits `pause` seconds
+    after the server logged the disconnect, then CONNECTs again with the pid and the last offset.
+    Returns (first CONNECT answer, second CONNECT answer)."""
 
     async def scenario():
         async with Clients(server) as clients:
             observer = await clients.connect("websocket", name="observer")
             first = await asyncio.to_thread(RawWebSocketSession, server)
             _, answer, welcome = await asyncio.to_thread(connect_root, first)
-            first.close()
+            session = leave(first) or first
             await wait_logged(observer, answer["sid"])
-            await asyncio.sleep(0.6)  # past maxDisconnectionDuration
-            second = await asyncio.to_thread(RawWebSocketSession, server)
-            _, again, _ = await asyncio.to_thread(connect_root, second, {"pid": answer["pid"], "offset": welcome[-1]})
-            assert again["sid"] != answer["sid"], again
-            second.close()
+            await asyncio.sleep(pause)
+            _, again, _ = await asyncio.to_thread(connect_root, session, {"pid": answer["pid"], "offset": welcome[-1]})
+            session.close()
+            return answer, again
 
-    run(scenario())
+    return run(scenario())
+
+
+def test_a_session_is_kept_for_max_disconnection_duration_only(start_fixture):
+    server = start_fixture("--recovery", "300")
+
+    def drop(session):
+        session.close()
+        return RawWebSocketSession(server)
+
+    answer, again = leave_and_come_back(server, drop, pause=0.6)  # past maxDisconnectionDuration
+    assert again["sid"] != answer["sid"], again
 
 
 def test_a_namespace_disconnect_is_not_recoverable(start_fixture):
     """A DISCONNECT packet is the client leaving on purpose: nothing is kept."""
     server = start_fixture("--recovery", "10000")
-
-    async def scenario():
-        async with Clients(server) as clients:
-            observer = await clients.connect("websocket", name="observer")
-            first = await asyncio.to_thread(RawWebSocketSession, server)
-            _, answer, welcome = await asyncio.to_thread(connect_root, first)
-            first.send("1")
-            await wait_logged(observer, answer["sid"])
-            _, again, _ = await asyncio.to_thread(connect_root, first, {"pid": answer["pid"], "offset": welcome[-1]})
-            assert again["sid"] != answer["sid"], again
-            first.close()
-
-    run(scenario())
+    answer, again = leave_and_come_back(server, lambda session: session.send("1"))
+    assert again["sid"] != answer["sid"], again
 
 
 def test_without_recovery_there_is_no_pid_and_no_offset(start_fixture):

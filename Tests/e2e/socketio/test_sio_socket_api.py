@@ -18,6 +18,25 @@ from sio_helpers import (
 )
 
 
+async def entries_for(observer, request, sid):
+    """The entries of the fixture's `request` log (disconnect-details, error-log) for socket `sid`,
+    once there is one."""
+
+    async def probe():
+        (log,) = await observer.request(request)
+        return [e for e in log if e[1] == sid]
+
+    return await eventually(probe, 5)
+
+
+def join_root_polling(server):
+    """A raw polling session joined to `/`; returns (session, socket id)."""
+    session = RawPollingSession(server)
+    session.send("0")
+    got = session.receive_until(lambda m: len(m) >= 2)
+    return session, sio_json(got[0], "0")["sid"]
+
+
 def test_catch_all_listeners_run_before_middlewares(start_fixture, mode):
     """Socket#onevent calls the onAny listeners, then runs the socket.use middlewares; a refused event
     was still seen by onAny, never reaches its named listener, and goes to the error listeners."""
@@ -144,17 +163,9 @@ def test_disconnect_description_of_a_dropped_poll(start_fixture):
     async def scenario():
         async with Clients(server) as clients:
             observer = await clients.connect("websocket", name="observer")
-            session = RawPollingSession(server)
-            await asyncio.to_thread(session.send, "0")
-            got = await asyncio.to_thread(session.receive_until, lambda m: len(m) >= 2)
-            sid = sio_json(got[0], "0")["sid"]
+            session, sid = await asyncio.to_thread(join_root_polling, server)
             await asyncio.to_thread(abort_poll, server, session.sid)
-
-            async def entry():
-                (log,) = await observer.request("disconnect-details")
-                return [e for e in log if e[1] == sid]
-
-            entries = await eventually(entry, 5)
+            entries = await entries_for(observer, "disconnect-details", sid)
             assert entries == [["/", sid, "transport error", "poll connection closed prematurely"]], entries
 
     run(scenario())
@@ -169,12 +180,7 @@ def test_disconnect_description_is_null_for_a_closed_websocket(start_fixture):
             client = await clients.connect("websocket", name="leaver")
             sid = client.get_sid("/")
             await client.eio.disconnect(abort=True)
-
-            async def entry():
-                (log,) = await observer.request("disconnect-details")
-                return [e for e in log if e[1] == sid]
-
-            entries = await eventually(entry, 5)
+            entries = await entries_for(observer, "disconnect-details", sid)
             assert entries == [["/", sid, "transport close", None]], entries
 
     run(scenario())
@@ -188,17 +194,9 @@ def test_undecodable_packet_reaches_the_error_listeners(start_fixture):
     async def scenario():
         async with Clients(server) as clients:
             observer = await clients.connect("websocket", name="observer")
-            session = RawPollingSession(server)
-            await asyncio.to_thread(session.send, "0")
-            got = await asyncio.to_thread(session.receive_until, lambda m: len(m) >= 2)
-            sid = sio_json(got[0], "0")["sid"]
+            session, sid = await asyncio.to_thread(join_root_polling, server)
             await asyncio.to_thread(session.send, '2["unterminated')
-
-            async def errors():
-                (log,) = await observer.request("error-log")
-                return [e for e in log if e[1] == sid]
-
-            entries = await eventually(errors, 5)
+            entries = await entries_for(observer, "error-log", sid)
             assert len(entries) == 1 and entries[0][0] == "/", entries
 
     run(scenario())

@@ -9,24 +9,8 @@ import json
 import pytest
 import websocket
 
+from e2e_common import read_http_response
 from sio_helpers import Clients, run, sio_json, sio_target
-
-
-def read_http_response(sock):
-    """One complete HTTP/1.1 response with Content-Length from a raw socket: (status line, body)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        assert chunk, f"connection closed mid-response: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    length = next(int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:"))
-    while len(body) < length:
-        chunk = sock.recv(4096)
-        assert chunk, "connection closed mid-body"
-        body += chunk
-    return lines[0], body
 
 
 @pytest.mark.parametrize("name", ["socketio-fixture", "socketio-echo"])
