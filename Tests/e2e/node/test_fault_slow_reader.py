@@ -100,7 +100,10 @@ def test_slow_readers_after_an_upgrade_are_closed_and_memory_stays_bounded(launc
     print(f"{BROADCASTS} broadcasts of {len(PAYLOAD)} B in {elapsed:.1f}s; healthy client got {len(received)}; "
           f"{transport_errors:.0f} sessions closed with transport error; peak RSS {peak_rss / 1048576:.0f} MiB")
     assert len(received) == BROADCASTS, f"the healthy client got {len(received)} of {BROADCASTS}"
-    assert [args[0] for args in received] == list(range(BROADCASTS))
+    # Every broadcast exactly once. Not their order: python-engineio's threaded client hands each
+    # message to its handler on a thread of its own (`run_async=True`), so two consecutive messages can
+    # reach the recorder swapped (seen once in 1,575). Order is checked by the asyncio clients' tests.
+    assert sorted(args[0] for args in received) == list(range(BROADCASTS))
     assert transport_errors >= SLOW_READERS, f"only {transport_errors:.0f} of {SLOW_READERS} slow readers were closed"
     assert peak_rss < RSS_BOUND, f"peak RSS {peak_rss / 1048576:.0f} MiB"
     assert healthy.call("echo", "after") == "after"
