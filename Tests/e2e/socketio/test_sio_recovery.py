@@ -6,7 +6,9 @@ gets its id, rooms, data and the events it missed (before the CONNECT, in order)
 import asyncio
 import json
 
-from sio_helpers import Clients, RawWebSocketSession, eventually, run
+import pytest
+
+from sio_helpers import Clients, RawWebSocketSession, eventually, open_raw_session, run
 
 
 def packets(messages):
@@ -144,3 +146,32 @@ def test_without_recovery_there_is_no_pid_and_no_offset(start_fixture):
     assert set(answer) == {"sid"}, answer
     assert len(welcome) == 5, welcome  # ["welcome", id, namespace, auth, node]: nothing appended
     session.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_fifty_events_missed_while_away_arrive_once_in_order(start_fixture, transport):
+    """A client away while 50 events go to its room comes back recovered and gets exactly those 50,
+    in order, without duplicates. A polling client that stops polling is gone by ping timeout."""
+    server = start_fixture("--recovery", "10000", "--ping-interval", "300", "--ping-timeout", "200")
+
+    async def scenario():
+        async with Clients(server) as clients:
+            observer = await clients.connect("websocket", name="observer")
+            first = await asyncio.to_thread(open_raw_session, server, transport)
+            _, answer, welcome = await asyncio.to_thread(connect_root, first)
+            assert await asyncio.to_thread(request, first, 1, "join", "room") == [True]
+            first.close()  # WebSocket: closed; polling: simply stops polling
+            await wait_logged(observer, answer["sid"])
+            for n in range(50):
+                await observer.emit("emit-to", ({"rooms": ["room"]}, "tick", n))
+            assert await observer.request("echo", "sent") == ["sent"]  # after the 50, on the same socket
+
+            second = await asyncio.to_thread(open_raw_session, server, transport)
+            before, again, _ = await asyncio.to_thread(connect_root, second, {"pid": answer["pid"], "offset": welcome[-1]})
+            assert again == answer, again
+            ticks = [data[1] for _, data in before if data[0] == "tick"]
+            assert ticks == list(range(50)), ticks
+            assert await asyncio.to_thread(request, second, 2, "rooms") == [sorted([answer["sid"], "room"])]
+            second.close()
+
+    run(scenario())
