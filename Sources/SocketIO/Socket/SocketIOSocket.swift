@@ -470,6 +470,7 @@ public final class SocketIOSocket: @unchecked Sendable {
             entry.handler(event)
         }
         for sink in self.eventSinks { sink.yield(event) }
+        guard !self.asyncHandlers.isEmpty else { return }
         let listeners = self.asyncHandlers.filter { $0.event == event.name }.map(\.handler)
         if !listeners.isEmpty { self.enqueueAsyncListeners(listeners, event: event) }
     }
