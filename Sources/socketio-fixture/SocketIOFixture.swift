@@ -22,7 +22,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
-    @Option(help: "Redis URL (redis://[:password@]host:port[/db]); absent: single node, in-memory adapter.") var redis: String?
+    @Option(help: "Redis URL (redis://[:password@]host:port[/db], redis-cluster://h:p,h:p, redis-sentinel://h:p,h:p/name); absent: single node, in-memory adapter.") var redis: String?
     @Option(help: "Redis adapter protocol: classic, sharded, sharded-static, sharded-dynamic-private.") var adapter = "classic"
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(name: .customLong("node-id"), help: "A name for this node, reported in `welcome` and /stats.") var nodeID = "fixture"
@@ -32,7 +32,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("max-rooms-per-socket"), help: "Rooms a socket may be in besides its own; absent: no bound.") var maxRoomsPerSocket: Int?
 
     func validate() throws {
-        if let redis { _ = try RedisURL(redis) }
+        if let redis { _ = try RedisDeployment(redis) }
         guard Self.adapterMode(self.adapter) != nil else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
     }
 
@@ -53,9 +53,14 @@ struct SocketIOFixture: AsyncParsableCommand {
         configuration.connectTimeout = .milliseconds(Int64(self.connectTimeout))
         configuration.cleanupEmptyChildNamespaces = self.cleanupEmptyChildNamespaces.map { .milliseconds(Int64($0)) }
         configuration.maxRoomsPerSocket = self.maxRoomsPerSocket
-        var driver: HiredisPubSubDriver?
+        var driver: (any RedisDeploymentDriver)?
         if let redis {
-            let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
+            let deployment = try RedisDeployment(redis)
+            let mode = Self.adapterMode(self.adapter) ?? .classic
+            if case .classic = mode, !deployment.supportsClassicPubSub {
+                throw ValidationError("\(RedisClusterError.classicModeUnsupported)")
+            }
+            let hiredis = deployment.makeDriver(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
             hiredis.start()
             configuration.adapterFactory = RedisAdapterFactory.make(
                 driver: hiredis,
@@ -82,6 +87,9 @@ struct SocketIOFixture: AsyncParsableCommand {
             let stats: SocketIOValue = [
                 "node": .string(nodeID),
                 "redis": redisDriver.map { .string($0.state.rawValue) } ?? .null,
+                "redisLinks": redisDriver.map { driver in
+                    .object(.init(uniqueKeysWithValues: driver.linkStates.map { ($0.name, SocketIOValue.string($0.state.rawValue)) }))
+                } ?? .null,
                 "sessions": .int(io.engine.sessionCount),
                 "pendingAcks": .int(pendingAcks),
                 "sockets": .object(.init(uniqueKeysWithValues: sockets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),

@@ -65,7 +65,7 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     /// The broker's address.
     public let url: RedisURL
     /// Counters for metrics.
-    public let statistics = RedisDriverStatistics()
+    public let statistics: RedisDriverStatistics
     /// The event loop that owns both connections and runs the message handlers.
     public let eventLoop: any EventLoop
 
@@ -85,12 +85,26 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     private let maxQueuedPublishBytes: Int
 
     /// A driver for `url` on one event loop of `eventLoopGroup`. Nothing connects before ``start()``.
-    public init(
+    public convenience init(
         url: RedisURL,
         eventLoopGroup: any EventLoopGroup,
         configuration: HiredisDriverConfiguration = .init(),
         logger: Logger
     ) {
+        self.init(url: url, eventLoopGroup: eventLoopGroup, configuration: configuration, logger: logger, statistics: RedisDriverStatistics(), hooks: .init())
+    }
+
+    /// A driver whose counters go to `statistics` (shared by the connections of a cluster or Sentinel
+    /// driver) and whose redirect-related events go to `hooks`.
+    init(
+        url: RedisURL,
+        eventLoopGroup: any EventLoopGroup,
+        configuration: HiredisDriverConfiguration,
+        logger: Logger,
+        statistics: RedisDriverStatistics,
+        hooks: HiredisDriverHooks
+    ) {
+        self.statistics = statistics
         var logger = logger
         logger[metadataKey: "redis.url"] = "\(url)"
         let eventLoop = eventLoopGroup.next()
@@ -100,7 +114,8 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             url: url,
             configuration: configuration,
             logger: logger,
-            statistics: self.statistics,
+            statistics: statistics,
+            hooks: hooks,
             stateDidChange: { state in
                 let (observer, observers) = shared.withLockedValue { shared in
                     shared.state = state
@@ -221,6 +236,14 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
         let promise = self.eventLoop.makePromise(of: Void.self)
         self.onLoop { $0.close(timeout: timeout, promise: promise) }
         try? await promise.futureResult.get()
+    }
+
+    /// Takes every publish still queued (not yet written), oldest first, so a cluster driver can send
+    /// them to the node that owns their slot now.
+    func takeQueuedPublishes() async -> [RedisQueuedPublish] {
+        let promise = self.eventLoop.makePromise(of: [RedisQueuedPublish].self)
+        self.onLoop { promise.succeed($0.queue.removeAll()) }
+        return (try? await promise.futureResult.get()) ?? []
     }
 
     /// Runs `body` with the core on the driver's event loop: inline when already there, else as a task.

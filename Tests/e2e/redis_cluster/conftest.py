@@ -1,0 +1,37 @@
+"""Fixtures of the Redis Cluster end-to-end tests.
+
+  redis_cluster   RedisClusterProcesses: 3 primaries, no replicas (started, stopped by PID at teardown)
+  redis_cluster_with_replicas   3 primaries with one replica each (for failover)
+  cluster_nodes   start(cluster, node_id, mode="sharded") starts socketio-fixture --redis redis-cluster://…
+
+Node processes are stopped before the Redis processes (fixture order).
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cluster"))
+
+from redis_cluster_support import RedisClusterProcesses  # noqa: E402
+
+
+@pytest.fixture
+def redis_cluster(tmp_path):
+    cluster = RedisClusterProcesses(tmp_path / "redis", primaries=3, replicas=0)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def redis_cluster_with_replicas(tmp_path):
+    cluster = RedisClusterProcesses(tmp_path / "redis", primaries=3, replicas=1)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
