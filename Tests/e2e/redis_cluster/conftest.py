@@ -35,3 +35,15 @@ def redis_cluster_with_replicas(tmp_path):
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def redis_sentinel(tmp_path):
+    from redis_sentinel_support import SentinelSetup
+
+    setup = SentinelSetup(tmp_path / "sentinel")
+    try:
+        setup.start()
+        yield setup
+    finally:
+        setup.stop()
