@@ -145,3 +145,28 @@ def test_classic_mode_is_refused_on_a_cluster(redis_cluster):
     output = (done.stdout + done.stderr).decode(errors="replace")
     assert done.returncode != 0, output
     assert "refused on a Redis Cluster" in output and "sharded" in output, output
+
+
+def test_socketio_emit_reaches_every_node_through_the_cluster(redis_cluster, start_server):
+    from cluster_support import run_emitter
+
+    nodes = start_nodes(start_server, redis_cluster)
+    rooms, _ = rooms_over_all_shards(redis_cluster, count=3)
+
+    async def scenario():
+        async with Clients() as clients:
+            members = [await clients.connect(node, "websocket", f"m-{node.node_id}") for node in nodes]
+            for client, room in zip(members, rooms):
+                assert await client.call_ack("join", room) is True
+            for room in rooms:
+                await asyncio.to_thread(run_emitter, redis_cluster.url, "--room", room, "news", f'"{room}"')
+            for client, room in zip(members, rooms):
+                assert (await client.wait_event("news"))[0] == [room]
+            await asyncio.to_thread(run_emitter, redis_cluster.url, "headline", "1")
+            for client in members:
+                await client.wait_event("headline")
+            await asyncio.to_thread(run_emitter, redis_cluster.url, "--room", rooms[0], "--disconnect")
+            assert await members[0].wait_disconnected()
+            assert members[1].connected and members[2].connected
+
+    run(scenario(), timeout=90)
