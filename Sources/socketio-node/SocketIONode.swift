@@ -45,7 +45,7 @@ struct SocketIONode: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
 
         let cluster = try await makeClusterAdapter(configuration: configuration, group: group, logger: logger)
-        let readiness = NodeReadiness(redisState: cluster.redis?.state)
+        let readiness = NodeReadiness(redisState: cluster.redis?.state, redisLinks: cluster.redis?.links)
         let routes = NodeRoutesBox()
         let io = SocketIOServer(
             configuration: configuration.serverConfiguration(adapterFactory: cluster.factory, forwarder: cluster.forwarder),

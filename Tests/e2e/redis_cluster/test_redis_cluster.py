@@ -170,3 +170,40 @@ def test_socketio_emit_reaches_every_node_through_the_cluster(redis_cluster, sta
             assert members[1].connected and members[2].connected
 
     run(scenario(), timeout=90)
+
+
+def test_socketio_node_reports_each_shard_in_readyz_and_metrics(redis_cluster, start_server):
+    import json
+    import urllib.request
+
+    node = start_server("--redis", redis_cluster.url, "--adapter", "sharded", name="socketio-node")
+    port = node.port
+    primaries = sorted(f"127.0.0.1:{n.port}" for n in redis_cluster.primaries())
+
+    def readyz():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+        except OSError:
+            return None, None
+
+    ok = wait_until(lambda: readyz()[0] == 200, READY)
+    status, body = readyz()
+    assert ok, f"/readyz {status} {body}\n{node.log_tail()}"
+    assert body["redis"] == "connected" and sorted(body["redisLinks"]) == primaries
+    assert set(body["redisLinks"].values()) == {"connected"}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        metrics = response.read().decode()
+    assert 'socketio_redis_links{state="connected"} 3' in metrics, metrics
+    assert "socketio_redis_cluster_topology_refreshes_total" in metrics
+
+    # One primary gone (no replica): /readyz turns degraded and names the shard.
+    victim = redis_cluster.primaries()[0]
+    victim.kill()
+    ok = wait_until(lambda: readyz()[0] == 503, 10.0)
+    status, body = readyz()
+    assert ok and body["status"] == "degraded", f"{status} {body}"
+    assert body["redisLinks"][f"127.0.0.1:{victim.port}"] != "connected"
+    assert [state for address, state in body["redisLinks"].items() if address != f"127.0.0.1:{victim.port}"] == ["connected"] * 2
