@@ -7,26 +7,15 @@ extension RedisClusterDriver {
     /// tick (50 ms) after a MOVED or a dropped subscription asked for one (never more often than the
     /// degraded interval).
     func refreshLoop() async {
-        var lastRefresh: NIODeadline?
-        while !Task.isCancelled {
-            let (closed, requested, degraded) = self.shared.withLockedValue { state in
-                (state.closed, state.refreshRequested, state.topology == nil || state.nodes.values.contains { $0.state != .connected })
-            }
-            if closed { return }
-            let now = NIODeadline.now()
-            let since = lastRefresh.map { now - $0 }
-            let due: Bool
-            if let since {
-                due = since >= self.configuration.refreshInterval || ((requested || degraded) && since >= self.configuration.degradedRefreshInterval)
-            } else {
-                due = true
-            }
-            if due {
-                lastRefresh = now
-                await self.refreshTopology()
-            }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        var schedule = RedisRefreshSchedule(interval: self.configuration.refreshInterval, degradedInterval: self.configuration.degradedRefreshInterval)
+        await schedule.run(
+            probe: {
+                self.shared.withLockedValue { state in
+                    (state.closed, state.refreshRequested || state.topology == nil || state.nodes.values.contains { $0.state != .connected })
+                }
+            },
+            refresh: { await self.refreshTopology() }
+        )
     }
 
     /// Asks one node after another (healthy primaries, seeds, then every other known node) for the

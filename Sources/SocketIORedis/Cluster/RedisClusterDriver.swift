@@ -73,7 +73,7 @@ public final class RedisClusterDriver: RedisPubSubDriver {
 
     /// The link's state: connected when a topology is known and every primary's link is connected.
     public var state: RedisConnectionState {
-        self.shared.withLockedValue { $0.publicState }
+        self.shared.withLockedValue { $0.observers.reported }
     }
 
     /// Each primary's address and link state, for readiness and metrics.
@@ -125,20 +125,16 @@ public final class RedisClusterDriver: RedisPubSubDriver {
 
     @discardableResult
     public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int {
-        self.shared.withLockedValue { state in
-            state.lastObserverID += 1
-            state.observers[state.lastObserverID] = observer
-            return state.lastObserverID
-        }
+        self.shared.withLockedValue { $0.observers.add(observer) }
     }
 
     public func removeStateObserver(_ id: Int) {
-        _ = self.shared.withLockedValue { $0.observers.removeValue(forKey: id) }
+        self.shared.withLockedValue { $0.observers.remove(id) }
     }
 
     /// Recomputes ``state`` from the topology and the links, and tells the observers when it changed.
     func updateState() {
-        let (changed, observers) = self.shared.withLockedValue { state -> (RedisConnectionState?, [@Sendable (RedisConnectionState) -> Void]) in
+        let (changed, observers) = self.shared.withLockedValue { state -> (RedisConnectionState, [@Sendable (RedisConnectionState) -> Void]?) in
             let next: RedisConnectionState
             if state.closed {
                 next = .closed
@@ -148,11 +144,9 @@ public final class RedisClusterDriver: RedisPubSubDriver {
             } else {
                 next = state.everConnected ? .reconnecting : .connecting
             }
-            guard next != state.publicState else { return (nil, []) }
-            state.publicState = next
-            return (next, state.observers.sorted { $0.key < $1.key }.map(\.value))
+            return (next, state.observers.report(next))
         }
-        guard let changed else { return }
+        guard let observers else { return }
         self.logger.info("Redis Cluster link state changed", metadata: ["redis.state": "\(changed.rawValue)"])
         for observer in observers {
             observer(changed)
@@ -205,9 +199,7 @@ struct ClusterState {
     /// Publishes waiting for a topology that names their slot's owner (before the first topology, or
     /// after `-MOVED`); bounded like a link's queue.
     var pending: RedisPublishQueue
-    var observers: [Int: @Sendable (RedisConnectionState) -> Void] = [:]
-    var lastObserverID = 0
-    var publicState: RedisConnectionState = .connecting
+    var observers = RedisStateObservers()
     var everConnected = false
     var started = false
     var closed = false

@@ -72,8 +72,7 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     private struct Shared: Sendable {
         var state: RedisConnectionState = .connecting
         var onStateChange: (@Sendable (RedisConnectionState) -> Void)?
-        var observers: [Int: @Sendable (RedisConnectionState) -> Void] = [:]
-        var lastObserverID = 0
+        var observers = RedisStateObservers()
     }
 
     private let core: NIOLoopBoundBox<HiredisDriverCore>
@@ -119,7 +118,7 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             stateDidChange: { state in
                 let (observer, observers) = shared.withLockedValue { shared in
                     shared.state = state
-                    return (shared.onStateChange, shared.observers.sorted { $0.key < $1.key }.map(\.value))
+                    return (shared.onStateChange, shared.observers.all)
                 }
                 observer?(state)
                 for observer in observers {
@@ -205,16 +204,12 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     /// ``onStateChange``); returns the id for ``removeStateObserver(_:)``.
     @discardableResult
     public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int {
-        self.shared.withLockedValue { shared in
-            shared.lastObserverID += 1
-            shared.observers[shared.lastObserverID] = observer
-            return shared.lastObserverID
-        }
+        self.shared.withLockedValue { $0.observers.add(observer) }
     }
 
     /// Removes an observer added with ``addStateObserver(_:)``.
     public func removeStateObserver(_ id: Int) {
-        _ = self.shared.withLockedValue { $0.observers.removeValue(forKey: id) }
+        self.shared.withLockedValue { $0.observers.remove(id) }
     }
 
     /// Watches `channel`'s subscriber count: after a reconnect, queued publishes wait (up to

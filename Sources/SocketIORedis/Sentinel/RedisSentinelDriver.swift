@@ -81,24 +81,20 @@ public final class RedisSentinelDriver: RedisPubSubDriver {
     // MARK: Lookup
 
     private func lookupLoop() async {
-        var last: NIODeadline?
-        while !Task.isCancelled {
-            let (closed, requested, degraded) = self.shared.withLockedValue { state in
-                (state.closed, state.lookupRequested, state.primary?.driver.state != .connected)
-            }
-            if closed { return }
-            let now = NIODeadline.now()
-            let since = last.map { now - $0 }
-            let interval = requested || degraded ? self.configuration.degradedQueryInterval : self.configuration.queryInterval
-            if since.map({ $0 >= interval }) ?? true {
-                last = now
+        var schedule = RedisRefreshSchedule(interval: self.configuration.queryInterval, degradedInterval: self.configuration.degradedQueryInterval)
+        await schedule.run(
+            probe: {
+                self.shared.withLockedValue { state in
+                    (state.closed, state.lookupRequested || state.primary?.driver.state != .connected)
+                }
+            },
+            refresh: {
                 self.shared.withLockedValue { $0.lookupRequested = false }
                 if let address = await self.lookUpPrimary() {
                     await self.use(address)
                 }
             }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        )
     }
 
     /// Asks each sentinel in turn; returns the first answer whose `ROLE` says master.
@@ -171,14 +167,10 @@ public final class RedisSentinelDriver: RedisPubSubDriver {
 
     private func notify() {
         let (state, observers) = self.shared.withLockedValue { shared in
-            (shared.closed ? .closed : shared.primary?.driver.state ?? .connecting, shared.observers.sorted { $0.key < $1.key }.map(\.value))
+            let state: RedisConnectionState = shared.closed ? .closed : shared.primary?.driver.state ?? .connecting
+            return (state, shared.observers.report(state))
         }
-        let changed = self.shared.withLockedValue { shared -> Bool in
-            defer { shared.reported = state }
-            return shared.reported != state
-        }
-        guard changed else { return }
-        for observer in observers { observer(state) }
+        for observer in observers ?? [] { observer(state) }
     }
 
     // MARK: RedisPubSubDriver
@@ -225,15 +217,11 @@ public final class RedisSentinelDriver: RedisPubSubDriver {
 
     @discardableResult
     public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int {
-        self.shared.withLockedValue { state in
-            state.lastObserverID += 1
-            state.observers[state.lastObserverID] = observer
-            return state.lastObserverID
-        }
+        self.shared.withLockedValue { $0.observers.add(observer) }
     }
 
     public func removeStateObserver(_ id: Int) {
-        _ = self.shared.withLockedValue { $0.observers.removeValue(forKey: id) }
+        self.shared.withLockedValue { $0.observers.remove(id) }
     }
 
     public func watchPeers(on channel: String, sharded: Bool) {
@@ -314,9 +302,7 @@ struct SentinelState {
     var subscriptions: [RedisSubscriptionKey: RedisMessageHandler] = [:]
     var watched: [Watched: Int] = [:]
     var pending: RedisPublishQueue
-    var observers: [Int: @Sendable (RedisConnectionState) -> Void] = [:]
-    var lastObserverID = 0
-    var reported: RedisConnectionState = .connecting
+    var observers = RedisStateObservers()
     var everConnected = false
     var started = false
     var closed = false

@@ -17,24 +17,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cluster"))
 from redis_cluster_support import RedisClusterProcesses  # noqa: E402
 
 
-@pytest.fixture
-def redis_cluster(tmp_path):
-    cluster = RedisClusterProcesses(tmp_path / "redis", primaries=3, replicas=0)
+def _cluster(tmp_path, replicas):
+    cluster = RedisClusterProcesses(tmp_path / "redis", primaries=3, replicas=replicas)
     try:
         cluster.start()
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def redis_cluster(tmp_path):
+    yield from _cluster(tmp_path, replicas=0)
 
 
 @pytest.fixture
 def redis_cluster_with_replicas(tmp_path):
-    cluster = RedisClusterProcesses(tmp_path / "redis", primaries=3, replicas=1)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from _cluster(tmp_path, replicas=1)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from typing import Any, Optional
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cluster"))
-from cluster_support import HOST, RespClient, RespError, _which, wait_until  # noqa: E402
+from cluster_support import HOST, RespClient, RespError, _which, stop_process, wait_until  # noqa: E402
 
 CLUSTER_READY_TIMEOUT = 30.0
 
@@ -77,56 +77,55 @@ def distinct_free_ports(count: int) -> list[int]:
     return ports
 
 
-class RedisNodeProcess:
-    def __init__(self, binary: str, port: int, workdir: Path, extra: list[str]):
-        self.binary = binary
-        self.port = port
-        self.dir = workdir / f"node-{port}"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.dir / "redis.log"
-        self.extra = extra
+class ManagedProcess:
+    """A child process with its output in a log file; killed or stopped by its PID."""
+
+    def __init__(self, cmd: list[str], log_path: Path):
+        self.cmd = cmd
+        self.log_path = log_path
         self.proc: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
-        cmd = [
-            self.binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
-            "--dir", str(self.dir), "--daemonize", "no", "--cluster-enabled", "yes",
-            "--cluster-config-file", f"nodes-{self.port}.conf", "--cluster-node-timeout", "1000",
-            "--cluster-replica-validity-factor", "0", "--protected-mode", "no", *self.extra,
-        ]
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
+        """SIGKILL: the process vanishes without closing anything politely."""
         if self.alive():
             assert self.proc is not None
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=5)
 
     def stop(self) -> None:
-        if not self.alive():
-            return
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-    def command(self, *args: Any, timeout: float = 5.0) -> Any:
-        with RespClient(self.port, timeout=timeout) as client:
-            return client.command(*args)
+        if self.proc is not None:
+            stop_process(self.proc)
 
     def log_tail(self, lines: int = 15) -> str:
         try:
-            return f"--- redis {self.port} ---\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return f"--- {self.log_path} ---\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
-            return f"(no log for {self.port})"
+            return f"(no log at {self.log_path})"
+
+
+class RedisNodeProcess(ManagedProcess):
+    """A cluster-mode redis-server (node timeout 1 s, so a failover takes about two seconds)."""
+
+    def __init__(self, binary: str, port: int, workdir: Path, extra: list[str]):
+        self.port = port
+        self.dir = workdir / f"node-{port}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            [
+                binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+                "--dir", str(self.dir), "--daemonize", "no", "--cluster-enabled", "yes",
+                "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "1000",
+                "--cluster-replica-validity-factor", "0", "--protected-mode", "no", *extra,
+            ],
+            self.dir / "redis.log",
+        )
 
 
 class RedisClusterProcesses:
@@ -262,3 +261,21 @@ class RedisClusterProcesses:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+async def broadcast_until_everyone_has_one(sender: Any, members: list, room: str, bound: float) -> tuple[bool, float, int]:
+    """Broadcasts `after` events to `room` every 100 ms until every member received one or `bound`
+    seconds passed; returns (everyone got one, seconds taken, broadcasts sent)."""
+    import asyncio
+
+    began = time.monotonic()
+    sent = 0
+
+    def everyone() -> bool:
+        return all(client.events("after") for client in members)
+
+    while not everyone() and time.monotonic() - began < bound:
+        sent += 1
+        await sender.call_ack("emit-to", {"rooms": [room]}, "after", sent)
+        await asyncio.sleep(0.1)
+    return everyone(), time.monotonic() - began, sent

@@ -5,54 +5,15 @@ loopback ports, stopped by PID.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any, Optional
 
 from cluster_support import HOST, RespClient, RespError, wait_until
-from redis_cluster_support import distinct_free_ports, require_binary
+from redis_cluster_support import ManagedProcess as Process, distinct_free_ports, require_binary
 
 MASTER = "mymaster"
 REDIS_PASSWORD = "redis-pw"
 SENTINEL_PASSWORD = "sentinel-pw"
-
-
-class Process:
-    def __init__(self, cmd: list[str], log_path: Path):
-        self.cmd = cmd
-        self.log_path = log_path
-        self.proc: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        if self.alive():
-            assert self.proc is not None
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=5)
-
-    def stop(self) -> None:
-        if not self.alive():
-            return
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            return f"--- {self.log_path.name} ---\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def command(port: int, password: Optional[str], *args: Any) -> Any:
