@@ -176,7 +176,9 @@ def test_socketio_node_reports_each_shard_in_readyz_and_metrics(redis_cluster, s
     import json
     import urllib.request
 
-    node = start_server("--redis", redis_cluster.url, "--adapter", "sharded", name="socketio-node")
+    # The seeds as repeated --redis-cluster flags (the same as --redis redis-cluster://...).
+    seeds = [arg for n in redis_cluster.nodes[:2] for arg in ("--redis-cluster", f"127.0.0.1:{n.port}")]
+    node = start_server(*seeds, "--adapter", "sharded", name="socketio-node")
     port = node.port
     primaries = sorted(f"127.0.0.1:{n.port}" for n in redis_cluster.primaries())
 
