@@ -49,8 +49,11 @@ public final class RedisSentinelDriver: RedisPubSubDriver {
             )
             watch.start()
             self.shared.withLockedValue { $0.sentinelWatch = watch }
+            let timeout = self.configuration.node.connectTimeout
             Task {
-                try? await watch.subscribe("+switch-master", kind: .channel, timeout: .seconds(3600)) { [weak self] message in
+                // The link keeps the subscription and issues it again after every reconnect; the
+                // timeout only bounds this wait.
+                try? await watch.subscribe("+switch-master", kind: .channel, timeout: timeout) { [weak self] message in
                     guard let self, String(buffer: message.payload).split(separator: " ").first == Substring(self.configuration.masterName) else { return }
                     self.logger.info("Sentinel announced a failover", metadata: ["redis.switch": "\(String(buffer: message.payload))"])
                     self.shared.withLockedValue { $0.lookupRequested = true }
@@ -149,8 +152,10 @@ public final class RedisSentinelDriver: RedisPubSubDriver {
         for (watched, count) in carry.watched {
             for _ in 0..<count { driver.watchPeers(on: watched.channel, sharded: watched.sharded) }
         }
+        // The new link keeps these and issues them with its handshake (and after every reconnect).
+        let timeout = self.configuration.node.connectTimeout
         for (key, handler) in carry.subscriptions {
-            Task { try? await driver.subscribe(key.name, kind: key.kind, timeout: .seconds(3600), handler: handler) }
+            Task { try? await driver.subscribe(key.name, kind: key.kind, timeout: timeout, handler: handler) }
         }
         driver.start()
         for publish in carry.pending {
