@@ -12,7 +12,8 @@ import SocketIORedis
 /// `RedisInboundDropReason`), and `redis_links{state}` (how many Redis links, one per Redis Cluster
 /// primary, are in each state); on a Redis Cluster also the counters `redis_cluster_moved_total`,
 /// `redis_cluster_ask_total`, `redis_cluster_bad_redirects_total`, `redis_cluster_topology_refreshes_total`,
-/// `redis_cluster_topology_errors_total` and `redis_cluster_subscription_moves_total`.
+/// `redis_cluster_topology_errors_total`, `redis_cluster_subscription_moves_total` and
+/// `redis_cluster_subscriptions_lost_total`.
 final class NodeMetricsCollector: Sendable {
     private let library: SocketIOMetricsCollector
 
@@ -42,6 +43,7 @@ final class NodeMetricsCollector: Sendable {
             library.mirror("socketio_redis_cluster_topology_refreshes_total", source: cluster.topologyRefreshes)
             library.mirror("socketio_redis_cluster_topology_errors_total", source: cluster.topologyErrors)
             library.mirror("socketio_redis_cluster_subscription_moves_total", source: cluster.subscriptionMoves)
+            library.mirror("socketio_redis_cluster_subscriptions_lost_total", source: cluster.subscriptionsLost)
         }
     }
 

@@ -102,8 +102,14 @@ extension RedisClusterDriver {
             state.refreshRequested = true
             return true
         }
-        if lost {
-            self.logger.info("Redis Cluster: shard subscription lost; placing it again", metadata: ["redis.subscription": "\(name)", "redis.reason": "\(reason)"])
+        guard lost else { return }
+        let count = self.clusterStatistics.subscriptionsLost.wrappingIncrementThenLoad(ordering: .relaxed)
+        // One line per power of two: a server that keeps refusing does not flood the log.
+        if count & (count - 1) == 0 {
+            self.logger.info(
+                "Redis Cluster: shard subscription lost; placing it again",
+                metadata: ["redis.subscription": "\(name)", "redis.reason": "\(reason)", "redis.lostTotal": "\(count)"]
+            )
         }
     }
 

@@ -14,6 +14,9 @@ public final class RedisClusterStatistics: Sendable {
     public let badRedirects = ManagedAtomic<Int>(0)
     /// Shard subscriptions moved to another primary (slot migration or failover).
     public let subscriptionMoves = ManagedAtomic<Int>(0)
+    /// Shard subscriptions a primary dropped (`sunsubscribe` after a slot move) or refused with a
+    /// redirection, to be placed again after the next topology.
+    public let subscriptionsLost = ManagedAtomic<Int>(0)
 
     /// Fresh counters.
     public init() {}
