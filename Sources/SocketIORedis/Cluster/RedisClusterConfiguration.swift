@@ -20,6 +20,10 @@ public struct RedisClusterConfiguration: Sendable, Hashable {
     public var topologyTimeout: TimeAmount
     /// How many MOVED/ASK redirections one command or subscription follows before it fails.
     public var maxRedirects: Int
+    /// How long publishes answered `-MOVED` (and the ones after them) wait before going to the new
+    /// owner, so the other nodes, whose subscriptions Redis dropped when the slot moved, have
+    /// subscribed there again: two degraded refresh intervals by default.
+    public var movedHold: TimeAmount
 
     /// A configuration. Out-of-range values take their defaults (nothing here traps).
     public init(
@@ -30,7 +34,8 @@ public struct RedisClusterConfiguration: Sendable, Hashable {
         refreshInterval: TimeAmount = .seconds(5),
         degradedRefreshInterval: TimeAmount = .milliseconds(250),
         topologyTimeout: TimeAmount = .seconds(1),
-        maxRedirects: Int = 5
+        maxRedirects: Int = 5,
+        movedHold: TimeAmount? = nil
     ) {
         self.seeds = seeds
         self.username = username
@@ -40,6 +45,8 @@ public struct RedisClusterConfiguration: Sendable, Hashable {
         self.degradedRefreshInterval = degradedRefreshInterval > .zero ? degradedRefreshInterval : .milliseconds(250)
         self.topologyTimeout = topologyTimeout > .zero ? topologyTimeout : .seconds(1)
         self.maxRedirects = maxRedirects > 0 ? min(maxRedirects, 16) : 5
+        let hold = movedHold ?? .nanoseconds(2 * min(self.degradedRefreshInterval.nanoseconds, 2_500_000_000))
+        self.movedHold = hold >= .zero ? min(hold, .seconds(5)) : .zero
     }
 
     /// The URL of one node with these credentials.

@@ -10,12 +10,34 @@ extension RedisClusterDriver {
         var schedule = RedisRefreshSchedule(interval: self.configuration.refreshInterval, degradedInterval: self.configuration.degradedRefreshInterval)
         await schedule.run(
             probe: {
-                self.shared.withLockedValue { state in
+                self.releaseHeldPublishes()
+                return self.shared.withLockedValue { state in
                     (state.closed, state.refreshRequested || state.topology == nil || state.nodes.values.contains { $0.state != .connected })
                 }
             },
             refresh: { await self.refreshTopology() }
         )
+    }
+
+    /// The publishes held for a topology, unless a `-MOVED` hold is still running (they then stay).
+    static func takePendingIfReleased(_ state: inout ClusterState) -> [RedisQueuedPublish] {
+        if let until = state.holdPendingUntil {
+            guard NIODeadline.now() >= until else { return [] }
+            state.holdPendingUntil = nil
+        }
+        return state.pending.removeAll()
+    }
+
+    /// Sends what waited for the end of a `-MOVED` hold, once it ended (checked every 50 ms by the
+    /// refresh loop).
+    func releaseHeldPublishes() {
+        let released = self.shared.withLockedValue { state -> [RedisQueuedPublish] in
+            guard state.holdPendingUntil != nil, state.topology != nil else { return [] }
+            return Self.takePendingIfReleased(&state)
+        }
+        for publish in released {
+            self.route(publish)
+        }
     }
 
     /// Asks one node after another (healthy primaries, seeds, then every other known node) for the
@@ -97,7 +119,7 @@ extension RedisClusterDriver {
                 }
                 state.watched[channel] = (watch.count, owner)
             }
-            outcome.pending = state.pending.removeAll()
+            outcome.pending = Self.takePendingIfReleased(&state)
             return outcome
         }
         guard let outcome else { return }
@@ -156,6 +178,11 @@ extension RedisClusterDriver {
                 self.noteRedirect(message)
                 self.shared.withLockedValue { state in
                     state.refreshRequested = true
+                    // The channel's slot moved: the other nodes lost their subscriptions to it at
+                    // the same moment and subscribe on the new owner after their next topology.
+                    // Hold what was redirected (and what follows it) until they have had the time.
+                    let until = NIODeadline.now() + self.configuration.movedHold
+                    state.holdPendingUntil = max(state.holdPendingUntil ?? until, until)
                     if !state.pending.append(publish) {
                         self.statistics.dropped.wrappingIncrement(ordering: .relaxed)
                     }

@@ -199,6 +199,9 @@ struct ClusterState {
     /// Publishes waiting for a topology that names their slot's owner (before the first topology, or
     /// after `-MOVED`); bounded like a link's queue.
     var pending: RedisPublishQueue
+    /// After a `-MOVED`, `pending` is not sent before this instant (see
+    /// ``RedisClusterConfiguration/movedHold``).
+    var holdPendingUntil: NIODeadline?
     var observers = RedisStateObservers()
     var everConnected = false
     var started = false
