@@ -22,7 +22,9 @@ import NIOCore
 /// primary that is gone, and closes links to nodes that are no longer primaries.
 ///
 /// ## Redirections
-/// A publish answered `-MOVED` waits (bounded) for the next topology and goes to the new owner; a
+/// A publish answered `-MOVED` waits (bounded) for the next topology and
+/// ``RedisClusterConfiguration/movedHold`` (so the other nodes subscribe on the new owner first) and
+/// goes to the new owner; a
 /// subscription answered `-MOVED`, or dropped by Redis with `sunsubscribe` when its slot moved, is
 /// placed again after the next topology; a key command follows `-MOVED` and `-ASK` (with `ASKING`) up to
 /// ``RedisClusterConfiguration/maxRedirects`` times. Malformed redirections are counted in
