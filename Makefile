@@ -3,6 +3,7 @@ SWIFT ?= swift
 HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
+REDIS ?= standalone
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
@@ -16,7 +17,7 @@ help:
 	@echo "make fuzz           every libFuzzer target for FUZZ_SECONDS (default 60) each; figures and findings"
 	@echo "make bench          release build + benchmark suite (a few minutes), writes docs/benchmarks.md"
 	@echo "make bench-floor    the same traffic as echo and cluster-fanout in plain C, no protocol: this machine's floor"
-	@echo "make cluster        redis-server, node1..node3 and HAProxy on http://127.0.0.1:8080 as local processes"
+	@echo "make cluster        redis-server, node1..node3 and HAProxy on http://127.0.0.1:8080 as local processes;\n                    REDIS=cluster: a 3-primary Redis Cluster instead, nodes in sharded mode"
 	@echo "make cluster-stop   stop that cluster"
 	@echo "make docker-test    the same topology with docker compose, tested through the balancer"
 
@@ -57,7 +58,7 @@ bench-floor:
 
 # Local cluster: redis-server, node1..node3, HAProxy with docker/haproxy.cfg on http://127.0.0.1:8080
 cluster: release
-	SOCKETIO_BIN_DIR=.build/release scripts/cluster.sh start
+	REDIS_MODE=$(REDIS) SOCKETIO_BIN_DIR=.build/release scripts/cluster.sh start
 
 cluster-stop:
 	scripts/cluster.sh stop

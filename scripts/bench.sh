@@ -232,6 +232,13 @@ if [ "$quick" != 1 ]; then
         || log "floor: failed (no C compiler?); the page will have no floor"
 fi
 
+# 5b. One Redis versus a 3-primary Redis Cluster: the same fan-out, three rooms on three shards.
+if [ "$quick" != 1 ] && [ "$server_kind" = node ] && command -v redis-cli >/dev/null; then
+    log "redis-cluster: scripts/bench-redis-cluster.sh"
+    BENCH_SCRATCH="$scratch" DURATION="$d" WARMUP="$w" scripts/bench-redis-cluster.sh >"$results/redis-cluster.md" \
+        || { log "redis-cluster: failed; the page will have no cluster comparison"; rm -f "$results/redis-cluster.md"; }
+fi
+
 # 6. Optional: the reference Node server, same commands.
 if [ "${BENCH_REFERENCE:-0}" = 1 ]; then
     refdir="$scratch/reference"
@@ -276,6 +283,14 @@ python3 - "$results" "$out" "$started_at" "$uptime_before" "$uptime_after" "$com
 import json, os, sys
 
 results, out, started_at, up_before, up_after, commit, quick, server_kind = sys.argv[1:9]
+REDIS_CLUSTER_HEADING = "## One Redis versus a 3-primary Redis Cluster (`scripts/bench-redis-cluster.sh`)"
+REDIS_CLUSTER_TEXT = [
+    "Three socketio-node processes (sharded adapter) on one redis-server, then on a 3-primary Redis Cluster made with",
+    "`redis-cli --cluster create`; three rooms whose shard channels hash to the three primaries, one",
+    "`socketio-bench cluster-fanout --rate max` per room (100 receivers each, spread over the nodes, publishers on",
+    "different nodes), all at once. Delivered messages/s are summed over the rooms; Redis CPU is each redis-server's",
+    "user + system time over the run (from `/proc/PID/stat`), in % of one core.",
+]
 
 def load(name):
     path = os.path.join(results, name + ".json")
@@ -504,6 +519,15 @@ if floor:
         lines.append(f"| relay: publisher → node 1 → hub → nodes 2, 3; 100 receivers over 3 nodes; 100 broadcasts/s | "
                      f"p50 {num(fr['p50Microseconds'])} µs, p99 {num(fr['p99Microseconds'])} µs, p99.9 {num(fr['p999Microseconds'])} µs | "
                      f"{num(fr['serverMicrosecondsPerOperation'], 2)} µs per delivery (nodes) | {num(fr['clientMicrosecondsPerOperation'], 2)} µs |")
+    lines.append("")
+
+redis_cluster = os.path.join(results, "redis-cluster.md")
+if os.path.exists(redis_cluster):
+    lines.append(REDIS_CLUSTER_HEADING)
+    lines.append("")
+    lines.extend(REDIS_CLUSTER_TEXT)
+    lines.append("")
+    lines.append(open(redis_cluster).read().strip())
     lines.append("")
 
 report, cmd = reports["codec"]

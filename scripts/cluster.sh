@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A local cluster without Docker: redis-server, three socketio-node processes (node1..node3) and
-# HAProxy with the same docker/haproxy.cfg the compose cluster uses.
+# A local cluster without Docker: redis-server (or, with REDIS_MODE=cluster, a 3-primary Redis Cluster
+# made with `redis-cli --cluster create`), three socketio-node processes (node1..node3) and HAProxy
+# with the same docker/haproxy.cfg the compose cluster uses.
 #
 #   scripts/cluster.sh start     start everything, wait (bounded) until it is ready, print the URLs
 #   scripts/cluster.sh stop      stop what `start` started (by the PIDs it recorded), nothing else
@@ -17,7 +18,10 @@
 #   NODE_HOST          the nodes' listen and advertised address     [127.0.0.1]
 #   NODE1_PORT..NODE3_PORT                                          [3001, 3002, 3003]
 #   NODE_ARGS          extra socketio-node arguments                [--bench-handlers]
-#   REDIS_PORT         redis-server port                            [first free port from 6380]
+#   REDIS_MODE         standalone, or cluster (3 primaries redis1..redis3, nodes in
+#                      sharded mode on redis-cluster://)              [standalone]
+#   REDIS_PORT         redis-server port (the first of three with REDIS_MODE=cluster)
+#                                                                   [first free port(s) from 6380]
 #   REDIS_URL          use this Redis instead of starting one       [none]
 #   REDIS_SERVER, HAPROXY   the binaries                            [redis-server, haproxy on PATH]
 #   HAPROXY_CFG        balancer configuration                       [<repo>/docker/haproxy.cfg]
@@ -37,6 +41,8 @@ node_ports=("${NODE1_PORT:-3001}" "${NODE2_PORT:-3002}" "${NODE3_PORT:-3003}")
 node_ids=(node1 node2 node3)
 read -r -a node_args <<<"${NODE_ARGS---bench-handlers}"
 redis_server="${REDIS_SERVER:-redis-server}"
+redis_cli="${REDIS_CLI:-redis-cli}"
+redis_mode="${REDIS_MODE:-standalone}"
 haproxy_bin="${HAPROXY:-haproxy}"
 haproxy_cfg="${HAPROXY_CFG:-$repo_root/docker/haproxy.cfg}"
 ready_timeout="${READY_TIMEOUT:-30}"
@@ -168,8 +174,59 @@ stop_components() {
     done
 }
 
+# The Redis components of the running cluster (as recorded at start), or of the one to start.
+redis_components() {
+    local mode="$redis_mode"
+    [ ! -f "$state_dir/redis.mode" ] || read -r mode <"$state_dir/redis.mode"
+    if [ "$mode" = cluster ]; then printf '%s\n' redis1 redis2 redis3; else printf '%s\n' redis; fi
+}
+
 components() {
-    printf '%s\n' haproxy "${node_ids[@]}" redis
+    printf '%s\n' haproxy "${node_ids[@]}"
+    redis_components
+}
+
+# The first free port from $1 (bounded to 100 tries).
+free_port_from() {
+    local port="$1" limit=$(($1 + 100))
+    while port_in_use 127.0.0.1 "$port"; do
+        port=$((port + 1))
+        [ "$port" -lt "$limit" ] || die "no free port in $1-$limit"
+    done
+    printf '%s' "$port"
+}
+
+# True when every primary of the local Redis Cluster reports cluster_state:ok.
+cluster_ok() {
+    local port
+    for port in "$@"; do
+        "$redis_cli" -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+    done
+}
+
+# Starts three cluster-mode redis-server processes, joins them with redis-cli --cluster create and
+# prints the redis-cluster:// URL.
+start_redis_cluster() {
+    command -v "$redis_cli" >/dev/null || die "redis-cli not found (apt-get install redis-tools, or set REDIS_CLI)"
+    local port="${REDIS_PORT:-6380}" ports=() i
+    for i in 1 2 3; do
+        port="$(free_port_from "$port")"
+        ports+=("$port")
+        mkdir -p "$state_dir/redis$i"
+        rm -f "$state_dir/redis$i/nodes.conf"  # a fresh cluster every start
+        launch "redis$i" "$(command -v "$redis_server")" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+            --dir "$state_dir/redis$i" --daemonize no --cluster-enabled yes --cluster-config-file nodes.conf \
+            --cluster-node-timeout 5000
+        port=$((port + 1))
+    done
+    for i in 1 2 3; do
+        wait_for "redis$i" redis_pings 127.0.0.1 "${ports[$((i - 1))]}"
+    done
+    "$redis_cli" --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" "127.0.0.1:${ports[2]}" \
+        --cluster-replicas 0 --cluster-yes >>"$(log_file redis1)" 2>&1 || die "redis-cli --cluster create failed (see $(log_file redis1))"
+    wait_for redis1 cluster_ok "${ports[@]}"
+    log "Redis Cluster on 127.0.0.1:${ports[0]},${ports[1]},${ports[2]} (pids $(live_pid redis1) $(live_pid redis2) $(live_pid redis3))"
+    printf 'redis-cluster://127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s' "${ports[@]}"
 }
 
 # --- commands -----------------------------------------------------------------------------------
@@ -197,7 +254,13 @@ cmd_start() {
     # Anything that fails from here on stops what was already started.
     trap 'status=$?; if [ "$status" -ne 0 ]; then log "start failed; stopping what was started"; cmd_stop; fi' EXIT
 
+    case "$redis_mode" in standalone | cluster) ;; *) die "REDIS_MODE must be standalone or cluster, not '$redis_mode'" ;; esac
+    printf '%s\n' "$redis_mode" >"$state_dir/redis.mode"
     local redis_url="${REDIS_URL:-}"
+    if [ "$redis_mode" = cluster ] && [ -z "$redis_url" ]; then
+        redis_url="$(start_redis_cluster)"
+    fi
+    case "$redis_url" in redis-cluster://*) node_args+=(--adapter sharded) ;; esac
     if [ -z "$redis_url" ]; then
         command -v "$redis_server" >/dev/null || die "redis-server not found (apt-get install redis-server, or set REDIS_SERVER or REDIS_URL)"
         local redis_port="${REDIS_PORT:-}"
@@ -265,8 +328,9 @@ cmd_stop() {
     # vanish while shutting down).
     stop_components haproxy
     stop_components "${node_ids[@]}"
-    stop_components redis
-    rm -f "$state_dir/cluster.env"
+    # shellcheck disable=SC2046
+    stop_components $(redis_components)
+    rm -f "$state_dir/cluster.env" "$state_dir/redis.mode"
     [ "$found" = true ] || log "nothing to stop (no PID files in $state_dir)"
 }
 

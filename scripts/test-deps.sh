@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need, and nothing when it is all there already:
-#   1. system packages (Debian, as root): redis-server haproxy libhiredis-dev pkg-config openssl, and
+#   1. system packages (Debian, as root): redis-server redis-sentinel haproxy libhiredis-dev pkg-config openssl, and
 #      docker-compose when the archive has it (only used for a `docker-compose config -q` check);
 #   2. a Python virtualenv at <repo>/.venv with the pinned packages of Tests/e2e/requirements.txt.
 # `apt-get update` runs at most once, and only when a package is missing; pip runs only when the
@@ -14,7 +14,7 @@ venv="$repo_root/.venv"
 stamp="$venv/.e2e-requirements.sha256"
 python="${PYTHON:-python3}"
 
-required_packages=(redis-server haproxy libhiredis-dev pkg-config openssl)
+required_packages=(redis-server redis-sentinel haproxy libhiredis-dev pkg-config openssl)
 optional_packages=(docker-compose)
 
 log() { printf 'test-deps: %s\n' "$*" >&2; }

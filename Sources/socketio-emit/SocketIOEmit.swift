@@ -14,7 +14,9 @@ struct SocketIOEmit: AsyncParsableCommand {
         abstract: "Emit an event to a Socket.IO cluster through Redis (classic adapter format)."
     )
 
-    @Option(help: "Redis URL.") var redis = "redis://127.0.0.1:6379"
+    @Option(help: "Redis URL: redis://host:port, redis-cluster://host:port,host:port or redis-sentinel://host:port,host:port/mastername.")
+    var redis = "redis://127.0.0.1:6379"
+    @Option(help: "Adapter protocol of the nodes: classic or sharded (always sharded on a Redis Cluster).") var adapter = "classic"
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(help: "Namespace.") var namespace = "/"
     @Option(help: "Target room (repeatable); every socket of the namespace when absent.") var room: [String] = []
@@ -25,22 +27,31 @@ struct SocketIOEmit: AsyncParsableCommand {
     @Argument(help: "Arguments as JSON texts, e.g. '\"text\"' '{\"a\":1}'.") var arguments: [String] = []
 
     func validate() throws {
-        _ = try RedisURL(self.redis)
+        let deployment = try RedisDeployment(self.redis)
+        guard ["classic", "sharded"].contains(self.adapter) else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
+        if self.adapter == "classic", !deployment.supportsClassicPubSub, self.adapterWasGiven {
+            throw ValidationError("\(RedisClusterError.classicModeUnsupported)")
+        }
         if !self.disconnect && self.joinRooms.isEmpty && self.event == nil { throw ValidationError("an event name is required") }
         for argument in self.arguments where (try? JSONParser().parse(argument)) == nil {
             throw ValidationError("argument is not valid JSON: \(argument)")
         }
     }
 
+    /// Whether `--adapter` was on the command line (on a Redis Cluster the default becomes sharded).
+    private var adapterWasGiven: Bool { CommandLine.arguments.contains { $0 == "--adapter" || $0.hasPrefix("--adapter=") } }
+
     func run() async throws {
-        let driver = HiredisPubSubDriver(url: try RedisURL(self.redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "socketio-emit"))
+        let deployment = try RedisDeployment(self.redis)
+        let driver = deployment.makeDriver(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "socketio-emit"))
         driver.start()
         let deadline = ContinuousClock.now + .seconds(5)
         while driver.state != .connected {
             guard ContinuousClock.now < deadline else { throw ValidationError("Redis at \(self.redis) is not reachable") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        var emitter = RedisEmitter(driver: driver, keyPrefix: self.keyPrefix, namespace: self.namespace)
+        let format: RedisEmitter.Format = self.adapter == "sharded" || !deployment.supportsClassicPubSub ? .sharded : .classic
+        var emitter = RedisEmitter(driver: driver, keyPrefix: self.keyPrefix, namespace: self.namespace, format: format)
         for room in self.room { emitter = emitter.to(room) }
         for room in self.except { emitter = emitter.except(room) }
         if self.disconnect {

@@ -23,7 +23,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Milliseconds between server pings.") var pingInterval = 25_000
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
-    @Option(help: "Redis URL (redis://[:password@]host:port[/db]); absent: single node, in-memory adapter.") var redis: String?
+    @Option(help: "Redis URL (redis://[:password@]host:port[/db], redis-cluster://h:p,h:p, redis-sentinel://h:p,h:p/name); absent: single node, in-memory adapter.") var redis: String?
     @Option(help: "Redis adapter protocol: classic, sharded, sharded-static, sharded-dynamic-private.") var adapter = "classic"
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(name: .customLong("node-id"), help: "A name for this node, reported in `welcome` and /stats.") var nodeID = "fixture"
@@ -40,7 +40,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(help: "Packet format: default (socket.io-parser) or msgpack (socket.io-msgpack-parser).") var parser = SocketIOParser.default
 
     func validate() throws {
-        if let redis { _ = try RedisURL(redis) }
+        if let redis { _ = try RedisDeployment(redis) }
         guard Self.adapterMode(self.adapter) != nil else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
     }
 
@@ -71,9 +71,14 @@ struct SocketIOFixture: AsyncParsableCommand {
         }
         if self.perMessageDeflate { configuration.engine.perMessageDeflate = EnginePerMessageDeflate() }
         configuration.parser = self.parser
-        var driver: HiredisPubSubDriver?
+        var driver: (any RedisDeploymentDriver)?
         if let redis {
-            let hiredis = HiredisPubSubDriver(url: try RedisURL(redis), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
+            let deployment = try RedisDeployment(redis)
+            let mode = Self.adapterMode(self.adapter) ?? .classic
+            if case .classic = mode, !deployment.supportsClassicPubSub {
+                throw ValidationError("\(RedisClusterError.classicModeUnsupported)")
+            }
+            let hiredis = deployment.makeDriver(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
             hiredis.start()
             configuration.adapterFactory = RedisAdapterFactory.make(
                 driver: hiredis,
@@ -100,6 +105,9 @@ struct SocketIOFixture: AsyncParsableCommand {
             let stats: SocketIOValue = [
                 "node": .string(nodeID),
                 "redis": redisDriver.map { .string($0.state.rawValue) } ?? .null,
+                "redisLinks": redisDriver.map { driver in
+                    .object(.init(uniqueKeysWithValues: driver.linkStates.map { ($0.name, SocketIOValue.string($0.state.rawValue)) }))
+                } ?? .null,
                 "sessions": .int(io.engine.sessionCount),
                 "pendingAcks": .int(pendingAcks),
                 "sockets": .object(.init(uniqueKeysWithValues: sockets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),

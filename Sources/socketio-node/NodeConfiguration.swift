@@ -64,6 +64,13 @@ struct NodeConfiguration: Sendable {
         self.nodeID = try reader.read(.nodeID, flag: options.nodeID, default: Self.randomNodeID(), SettingParser.nodeID)
         self.advertise = try reader.read(.advertise, flag: options.advertise, default: nil) { try SettingParser.hostAndPort($0) }
         self.redis = try reader.read(.redis, flag: options.redis, default: nil) { try RedisEndpoint.parse($0) }
+        let seeds = try reader.read(.redisCluster, flag: options.redisCluster.isEmpty ? nil : options.redisCluster.joined(separator: ","), default: nil) {
+            try RedisEndpoint.parse("redis-cluster://" + $0)
+        }
+        if let seeds {
+            guard self.redis == nil else { throw ValidationError("give --redis or --redis-cluster, not both") }
+            self.redis = seeds
+        }
         self.adapterMode = try reader.read(.adapter, flag: options.adapter, default: .classic, SettingParser.adapterMode)
         self.keyPrefix = try reader.read(.keyPrefix, flag: options.keyPrefix, default: "socket.io", SettingParser.keyPrefix)
         if options.corsOrigin.isEmpty {

@@ -9,7 +9,11 @@ import SocketIORedis
 /// Redis `redis_state{state}` (1 for the current state, 0 for the others); counters
 /// `adapter_published_total`, `adapter_received_total`, `adapter_dropped_total`,
 /// `redis_reconnects_total`, `redis_messages_dropped_total{reason}` (malformed messages received, see
-/// `RedisInboundDropReason`).
+/// `RedisInboundDropReason`), and `redis_links{state}` (how many Redis links, one per Redis Cluster
+/// primary, are in each state); on a Redis Cluster also the counters `redis_cluster_moved_total`,
+/// `redis_cluster_ask_total`, `redis_cluster_bad_redirects_total`, `redis_cluster_topology_refreshes_total`,
+/// `redis_cluster_topology_errors_total`, `redis_cluster_subscription_moves_total` and
+/// `redis_cluster_subscriptions_lost_total`.
 final class NodeMetricsCollector: Sendable {
     private let library: SocketIOMetricsCollector
 
@@ -30,6 +34,16 @@ final class NodeMetricsCollector: Sendable {
         }
         for state in [RedisConnectionState.connecting, .connected, .reconnecting, .closed] {
             library.gauge("socketio_redis_state", dimensions: [("state", state.rawValue)]) { redis.state() == state ? 1 : 0 }
+            library.gauge("socketio_redis_links", dimensions: [("state", state.rawValue)]) { redis.links().filter { $0.state == state }.count }
+        }
+        if let cluster = redis.cluster {
+            library.mirror("socketio_redis_cluster_moved_total", source: cluster.moved)
+            library.mirror("socketio_redis_cluster_ask_total", source: cluster.asked)
+            library.mirror("socketio_redis_cluster_bad_redirects_total", source: cluster.badRedirects)
+            library.mirror("socketio_redis_cluster_topology_refreshes_total", source: cluster.topologyRefreshes)
+            library.mirror("socketio_redis_cluster_topology_errors_total", source: cluster.topologyErrors)
+            library.mirror("socketio_redis_cluster_subscription_moves_total", source: cluster.subscriptionMoves)
+            library.mirror("socketio_redis_cluster_subscriptions_lost_total", source: cluster.subscriptionsLost)
         }
     }
 

@@ -21,9 +21,23 @@ struct NodeOptions: ParsableArguments {
     var advertise: String?
 
     @Option(
-        help: ArgumentHelp(NodeSetting.redis.help("Redis URL (redis://[user:password@]host[:port][/db])."), valueName: "url")
+        help: ArgumentHelp(
+            NodeSetting.redis.help(
+                "Redis URL: redis://[user:password@]host[:port][/db], redis-cluster://[user:password@]host:port,host:port (Redis Cluster) or redis-sentinel://[user:password@]host:port,host:port/mastername[?sentinel-password=...]."
+            ),
+            valueName: "url"
+        )
     )
     var redis: String?
+
+    @Option(
+        name: .customLong("redis-cluster"),
+        help: ArgumentHelp(
+            NodeSetting.redisCluster.help("A Redis Cluster seed node, repeatable (the same as --redis redis-cluster://host:port,...; the env variable takes a comma-separated list)."),
+            valueName: "host:port"
+        )
+    )
+    var redisCluster: [String] = []
 
     @Option(help: ArgumentHelp(NodeSetting.adapter.help("Redis adapter mode: classic or sharded."), valueName: "mode"))
     var adapter: String?

@@ -22,14 +22,22 @@ final class NodeReadiness: Sendable {
         var status: String
         /// The Redis link's state when Redis is configured.
         var redis: RedisConnectionState?
+        /// Each Redis link's state by address (every primary of a Redis Cluster; the primary Sentinel
+        /// named; the one server), when Redis is configured.
+        var redisLinks: [String: RedisConnectionState]? = nil
     }
 
     private let phaseBox = NIOLockedValueBox(Phase.starting)
     private let redisState: (@Sendable () -> RedisConnectionState)?
+    private let redisLinks: (@Sendable () -> [(name: String, state: RedisConnectionState)])?
 
-    /// `redisState` is nil on the in-memory adapter.
-    init(redisState: (@Sendable () -> RedisConnectionState)?) {
+    /// `redisState` and `redisLinks` are nil on the in-memory adapter.
+    init(
+        redisState: (@Sendable () -> RedisConnectionState)?,
+        redisLinks: (@Sendable () -> [(name: String, state: RedisConnectionState)])? = nil
+    ) {
         self.redisState = redisState
+        self.redisLinks = redisLinks
     }
 
     /// The phase now.
@@ -54,6 +62,14 @@ final class NodeReadiness: Sendable {
 
     /// The answer for `/readyz` now.
     var report: Report {
+        var report = self.phaseReport
+        report.redisLinks = self.redisLinks.map { links in
+            Dictionary(links().map { ($0.name, $0.state) }, uniquingKeysWith: { first, _ in first })
+        }
+        return report
+    }
+
+    private var phaseReport: Report {
         let redis = self.redisState?()
         switch self.phase {
         case .starting:

@@ -7,6 +7,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
     case nodeID = "node-id"
     case advertise
     case redis
+    case redisCluster = "redis-cluster"
     case adapter
     case keyPrefix = "key-prefix"
     case corsOrigin = "cors-origin"
@@ -50,6 +51,7 @@ enum NodeSetting: String, CaseIterable, Sendable {
         case .nodeID: return "6 random characters"
         case .advertise: return "none"
         case .redis: return "none: one node on the in-memory adapter"
+        case .redisCluster: return "none"
         case .adapter: return "classic"
         case .keyPrefix: return "socket.io"
         case .corsOrigin: return "none: no CORS headers"

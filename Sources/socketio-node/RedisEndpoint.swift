@@ -1,3 +1,5 @@
+import SocketIORedis
+
 /// How the Redis adapter spreads its channels: `classic` (PUBLISH/PSUBSCRIBE, the reference's
 /// default) or `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7 and later).
 enum RedisAdapterMode: String, Sendable, CaseIterable {
@@ -5,7 +7,9 @@ enum RedisAdapterMode: String, Sendable, CaseIterable {
     case sharded
 }
 
-/// Where Redis is, parsed from `redis://[user[:password]@]host[:port][/db]` (`rediss://` for TLS).
+/// Where Redis is, parsed from `redis://[user[:password]@]host[:port][/db]` (`rediss://` for TLS), or a
+/// Redis Cluster (`redis-cluster://host:port,host:port`) or Sentinel-managed primary
+/// (`redis-sentinel://host:port,host:port/mastername`), parsed by ``RedisDeployment``.
 struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     var tls: Bool
     var host: String
@@ -13,9 +17,12 @@ struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     var username: String?
     var password: String?
     var database: Int
+    /// A Redis Cluster or Sentinel deployment; nil for one server.
+    var deployment: RedisDeployment? = nil
 
     /// The URL with the password hidden, for logs.
     var description: String {
+        if let deployment { return deployment.description }
         let scheme = self.tls ? "rediss" : "redis"
         var credentials = ""
         if self.username != nil || self.password != nil {
@@ -40,10 +47,15 @@ struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 
     /// Parses a Redis URL; the reason names what is wrong.
     static func parse(_ text: String) throws -> RedisEndpoint {
-        let usage = "expected redis://[user[:password]@]host[:port][/db] or rediss://…"
+        let usage = "expected redis://[user[:password]@]host[:port][/db], rediss://…, redis-cluster://host:port,host:port or redis-sentinel://host:port,host:port/mastername"
         guard let schemeEnd = text.range(of: "://") else { throw InvalidSetting(reason: usage) }
         let tls: Bool
         switch text[..<schemeEnd.lowerBound].lowercased() {
+        case "redis-cluster", "redis-sentinel":
+            switch Result(catching: { () throws(RedisURLError) -> RedisDeployment in try RedisDeployment(text) }) {
+            case .success(let deployment): return RedisEndpoint(tls: false, host: "", port: 0, database: 0, deployment: deployment)
+            case .failure(let error): throw InvalidSetting(reason: error.message)
+            }
         case "redis": tls = false
         case "rediss": tls = true
         default: throw InvalidSetting(reason: "unsupported scheme '\(text[..<schemeEnd.lowerBound])': \(usage)")

@@ -27,6 +27,10 @@ struct ClusterAdapter: Sendable {
 struct RedisLink: Sendable {
     /// The link's state now (readiness and the `socketio_redis_state` gauge).
     var state: @Sendable () -> RedisConnectionState
+    /// Each link (a Redis Cluster primary, or the one server) and its state (readiness and metrics).
+    var links: @Sendable () -> [(name: String, state: RedisConnectionState)]
+    /// Redirections and topology refreshes on a Redis Cluster; nil otherwise.
+    var cluster: RedisClusterStatistics?
     /// Publishes, receives, drops and reconnects (metrics).
     var statistics: RedisDriverStatistics
     /// Flushes what can be flushed within the timeout, then closes (the last step of a graceful shutdown).
@@ -51,18 +55,19 @@ func makeClusterAdapter(
     guard !endpoint.tls else {
         throw ClusterAdapterError(description: "rediss:// (TLS) is not supported: the hiredis driver speaks plain RESP2 (--redis \(endpoint))")
     }
-    let url = RedisURL(
-        host: endpoint.host,
-        port: endpoint.port,
-        username: endpoint.username,
-        password: endpoint.password,
-        database: endpoint.database
+    let deployment = endpoint.deployment ?? .standalone(
+        RedisURL(host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password, database: endpoint.database)
     )
+    if configuration.adapterMode == .classic, !deployment.supportsClassicPubSub {
+        throw ClusterAdapterError(
+            description: "--adapter classic is refused on a Redis Cluster (\(endpoint)): PUBLISH/PSUBSCRIBE reach every shard and do not scale; use --adapter sharded"
+        )
+    }
     var componentLogger = logger
     componentLogger[metadataKey: "component"] = "redis"
     let redisLogger = componentLogger
-    let driver = HiredisPubSubDriver(url: url, eventLoopGroup: group, logger: redisLogger)
-    driver.onStateChange = { state in
+    let driver = deployment.makeDriver(eventLoopGroup: group, logger: redisLogger)
+    driver.addStateObserver { state in
         switch state {
         case .connected: redisLogger.info("redis connected", metadata: ["redis": "\(endpoint)"])
         case .reconnecting: redisLogger.warning("redis unreachable; serving local clients and retrying", metadata: ["redis": "\(endpoint)"])
@@ -94,6 +99,8 @@ func makeClusterAdapter(
         factory: RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger),
         redis: RedisLink(
             state: { driver.state },
+            links: { driver.linkStates },
+            cluster: (driver as? RedisClusterDriver)?.clusterStatistics,
             statistics: driver.statistics,
             close: { timeout in await driver.close(timeout: timeout) }
         ),

@@ -47,7 +47,7 @@ struct SocketIONode: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
 
         let cluster = try await makeClusterAdapter(configuration: configuration, group: group, logger: logger)
-        let readiness = NodeReadiness(redisState: cluster.redis?.state)
+        let readiness = NodeReadiness(redisState: cluster.redis?.state, redisLinks: cluster.redis?.links)
         let routes = NodeRoutesBox()
         var serverConfiguration = configuration.serverConfiguration(adapterFactory: cluster.factory, forwarder: cluster.forwarder)
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {

@@ -95,6 +95,30 @@ final class HiredisConnectionHandlerTests: XCTestCase {
         try await client.close()
     }
 
+    func testASlotMoveSunsubscribeIsAPushEvenWhileASubscribeWaits() async throws {
+        let (client, recorder) = try await self.connect(role: .subscriber)
+        try await self.send(.subscribe("b", kind: .sharded), on: client, recorder, label: "ssubscribe")
+        try await self.send(.unsubscribe("c", kind: .sharded), on: client, recorder, label: "sunsubscribe")
+        try await waitUntil("both reached the server") { self.server.received.contains("SUNSUBSCRIBE") }
+        // Redis drops shard channel "s" (its slot moved) before answering the SSUBSCRIBE; then the
+        // SUNSUBSCRIBE's own answer.
+        try await self.server.write(
+            "*3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:0\r\n" + "*3\r\n$10\r\nssubscribe\r\n$1\r\nb\r\n:1\r\n"
+                + "*3\r\n$12\r\nsunsubscribe\r\n$1\r\nc\r\n:1\r\n"
+        )
+        try await waitUntil("three events") { recorder.events.count == 3 }
+        func bulk(_ text: String) -> RESPValue { .bulkString(ByteBuffer(string: text)) }
+        XCTAssertEqual(
+            recorder.events,
+            [
+                .push(.array([bulk("sunsubscribe"), bulk("s"), .integer(0)])),
+                .reply("ssubscribe", .success(.array([bulk("ssubscribe"), bulk("b"), .integer(1)]))),
+                .reply("sunsubscribe", .success(.array([bulk("sunsubscribe"), bulk("c"), .integer(1)]))),
+            ]
+        )
+        try await client.close()
+    }
+
     func testServerCloseFailsPendingRepliesAndLaterSends() async throws {
         let (client, recorder) = try await self.connect(role: .command)
         try await self.send(.ping, on: client, recorder, label: "ping")

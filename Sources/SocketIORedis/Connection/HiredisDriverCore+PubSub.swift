@@ -69,6 +69,12 @@ extension HiredisDriverCore {
             guard let self else { return }
             self.unacknowledgedBytes -= size
             if case .success(.error(let message)) = result {
+                if let refused = self.hooks.publishRefused, RedisRedirect.isRedirect(message) {
+                    // A cluster driver sends it where the slot lives now.
+                    refused(publish, message)
+                    self.checkDrained()
+                    return
+                }
                 self.logger.warning(
                     "Redis refused a publish",
                     metadata: ["redis.channel": "\(publish.channel)", "redis.error": "\(message)"]
@@ -149,6 +155,15 @@ extension HiredisDriverCore {
                 return
             }
             if let message = reply.errorMessage {
+                if let refused = self.hooks.subscriptionRefused, RedisRedirect.isRedirect(message) {
+                    // The slot lives elsewhere: a cluster driver subscribes there.
+                    for id in self.subscriptions.remove(key, token: token) ?? [] {
+                        self.resumeWaiter(id, with: .failure(RedisDriverError.serverError(message)))
+                    }
+                    refused(key.name, message)
+                    whenAnswered?()
+                    return
+                }
                 self.logger.error(
                     "Redis refused a subscription",
                     metadata: ["redis.subscription": "\(key.name)", "redis.kind": "\(key.kind.rawValue)", "redis.error": "\(message)"]
@@ -200,6 +215,14 @@ extension HiredisDriverCore {
             guard let name = elements[1].string, let link = self.link, link.subscriberStarted else { return }
             let key = RedisSubscriptionKey(kind: .sharded, name: name)
             guard let token = self.subscriptions.entries[key]?.token else { return }
+            if let dropped = self.hooks.shardSubscriptionDropped {
+                // A cluster driver subscribes where the slot lives now.
+                for id in self.subscriptions.remove(key) ?? [] {
+                    self.resumeWaiter(id, with: .failure(RedisDriverError.serverError("slot moved")))
+                }
+                dropped(name)
+                return
+            }
             self.logger.info("Redis dropped a shard subscription; re-issuing it", metadata: ["redis.subscription": "\(name)"])
             self.issueSubscribe(key, token: token, on: link.subscriber, flush: true, whenAnswered: nil)
         default:

@@ -18,6 +18,8 @@ final class HiredisDriverCore {
     let configuration: HiredisDriverConfiguration
     let logger: Logger
     let statistics: RedisDriverStatistics
+    /// What a cluster or Sentinel driver wants to hear about (nothing for a standalone driver).
+    let hooks: HiredisDriverHooks
     /// Publishes a new public state to the driver's lock-protected copy and its observer.
     private let stateDidChange: @Sendable (RedisConnectionState) -> Void
 
@@ -44,6 +46,7 @@ final class HiredisDriverCore {
         configuration: HiredisDriverConfiguration,
         logger: Logger,
         statistics: RedisDriverStatistics,
+        hooks: HiredisDriverHooks = .init(),
         stateDidChange: @escaping @Sendable (RedisConnectionState) -> Void
     ) {
         self.eventLoop = eventLoop
@@ -51,6 +54,7 @@ final class HiredisDriverCore {
         self.configuration = configuration
         self.logger = logger
         self.statistics = statistics
+        self.hooks = hooks
         self.stateDidChange = stateDidChange
         self.machine = HiredisDriverStateMachine(backoff: configuration.reconnectBackoff)
         self.queue = RedisPublishQueue(capacity: configuration.maxQueuedPublishes, maxBytes: configuration.maxQueuedPublishBytes)

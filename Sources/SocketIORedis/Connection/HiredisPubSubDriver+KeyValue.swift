@@ -18,10 +18,17 @@ extension HiredisPubSubDriver: RedisKeyValueCommands {
         _ = try await self.send(RedisCommand("DEL", key), timeout: timeout)
     }
 
-    /// Sends one command on the command connection and returns its reply.
-    func send(_ command: RedisCommand, timeout: TimeAmount) async throws -> RESPValue {
+    /// Sends one command on the command connection and returns its reply; with `asking`, an `ASKING`
+    /// goes right before it (a Redis Cluster `-ASK` redirection).
+    func send(_ command: RedisCommand, asking: Bool = false, timeout: TimeAmount) async throws -> RESPValue {
         let promise = self.eventLoop.makePromise(of: RESPValue.self)
-        self.onLoop { $0.send(command, timeout: timeout, promise: promise) }
+        self.onLoop { core in
+            if asking {
+                // Written in the same turn of the loop, so nothing comes between the two.
+                core.send(RedisCommand("ASKING"), timeout: timeout, promise: core.eventLoop.makePromise())
+            }
+            core.send(command, timeout: timeout, promise: promise)
+        }
         return try await promise.futureResult.get()
     }
 }

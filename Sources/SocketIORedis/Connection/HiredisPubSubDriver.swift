@@ -65,15 +65,14 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     /// The broker's address.
     public let url: RedisURL
     /// Counters for metrics.
-    public let statistics = RedisDriverStatistics()
+    public let statistics: RedisDriverStatistics
     /// The event loop that owns both connections and runs the message handlers.
     public let eventLoop: any EventLoop
 
     private struct Shared: Sendable {
         var state: RedisConnectionState = .connecting
         var onStateChange: (@Sendable (RedisConnectionState) -> Void)?
-        var observers: [Int: @Sendable (RedisConnectionState) -> Void] = [:]
-        var lastObserverID = 0
+        var observers = RedisStateObservers()
     }
 
     private let core: NIOLoopBoundBox<HiredisDriverCore>
@@ -85,12 +84,26 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     private let maxQueuedPublishBytes: Int
 
     /// A driver for `url` on one event loop of `eventLoopGroup`. Nothing connects before ``start()``.
-    public init(
+    public convenience init(
         url: RedisURL,
         eventLoopGroup: any EventLoopGroup,
         configuration: HiredisDriverConfiguration = .init(),
         logger: Logger
     ) {
+        self.init(url: url, eventLoopGroup: eventLoopGroup, configuration: configuration, logger: logger, statistics: RedisDriverStatistics(), hooks: .init())
+    }
+
+    /// A driver whose counters go to `statistics` (shared by the connections of a cluster or Sentinel
+    /// driver) and whose redirect-related events go to `hooks`.
+    init(
+        url: RedisURL,
+        eventLoopGroup: any EventLoopGroup,
+        configuration: HiredisDriverConfiguration,
+        logger: Logger,
+        statistics: RedisDriverStatistics,
+        hooks: HiredisDriverHooks
+    ) {
+        self.statistics = statistics
         var logger = logger
         logger[metadataKey: "redis.url"] = "\(url)"
         let eventLoop = eventLoopGroup.next()
@@ -100,11 +113,12 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
             url: url,
             configuration: configuration,
             logger: logger,
-            statistics: self.statistics,
+            statistics: statistics,
+            hooks: hooks,
             stateDidChange: { state in
                 let (observer, observers) = shared.withLockedValue { shared in
                     shared.state = state
-                    return (shared.onStateChange, shared.observers.sorted { $0.key < $1.key }.map(\.value))
+                    return (shared.onStateChange, shared.observers.all)
                 }
                 observer?(state)
                 for observer in observers {
@@ -190,16 +204,12 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
     /// ``onStateChange``); returns the id for ``removeStateObserver(_:)``.
     @discardableResult
     public func addStateObserver(_ observer: @escaping @Sendable (RedisConnectionState) -> Void) -> Int {
-        self.shared.withLockedValue { shared in
-            shared.lastObserverID += 1
-            shared.observers[shared.lastObserverID] = observer
-            return shared.lastObserverID
-        }
+        self.shared.withLockedValue { $0.observers.add(observer) }
     }
 
     /// Removes an observer added with ``addStateObserver(_:)``.
     public func removeStateObserver(_ id: Int) {
-        _ = self.shared.withLockedValue { $0.observers.removeValue(forKey: id) }
+        self.shared.withLockedValue { $0.observers.remove(id) }
     }
 
     /// Watches `channel`'s subscriber count: after a reconnect, queued publishes wait (up to
@@ -221,6 +231,14 @@ public final class HiredisPubSubDriver: RedisPubSubDriver {
         let promise = self.eventLoop.makePromise(of: Void.self)
         self.onLoop { $0.close(timeout: timeout, promise: promise) }
         try? await promise.futureResult.get()
+    }
+
+    /// Takes every publish still queued (not yet written), oldest first, so a cluster driver can send
+    /// them to the node that owns their slot now.
+    func takeQueuedPublishes() async -> [RedisQueuedPublish] {
+        let promise = self.eventLoop.makePromise(of: [RedisQueuedPublish].self)
+        self.onLoop { promise.succeed($0.queue.removeAll()) }
+        return (try? await promise.futureResult.get()) ?? []
     }
 
     /// Runs `body` with the core on the driver's event loop: inline when already there, else as a task.

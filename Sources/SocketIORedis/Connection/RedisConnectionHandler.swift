@@ -36,6 +36,10 @@ final class RedisConnectionHandler: ChannelInboundHandler {
     private var pending = CircularBuffer<ReplyCallback>(initialCapacity: 16)
     /// When each pending command was written, oldest first (parallel to `pending`).
     private var pendingSince = CircularBuffer<NIODeadline>(initialCapacity: 16)
+    /// Whether each pending command is an SUNSUBSCRIBE (parallel to `pending`; subscriber role): an
+    /// `sunsubscribe` array answers one only when one is next, otherwise it is Redis dropping a shard
+    /// subscription on its own (a slot moved) and goes to ``onPush``.
+    private var pendingIsShardUnsubscribe = CircularBuffer<Bool>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
     private var isClosed = false
 
@@ -68,6 +72,7 @@ final class RedisConnectionHandler: ChannelInboundHandler {
         HiredisCommandFormatter.format(command, into: &buffer)
         self.pending.append(onReply)
         self.pendingSince.append(.now())
+        self.pendingIsShardUnsubscribe.append(command.name == RedisSubscriptionKind.sharded.unsubscribeCommand)
         if flush {
             context.writeAndFlush(NIOAny(buffer), promise: nil)
         } else {
@@ -122,7 +127,7 @@ final class RedisConnectionHandler: ChannelInboundHandler {
     }
 
     private func dispatch(_ value: RESPValue, context: ChannelHandlerContext) {
-        if self.role == .subscriber, Self.isPush(value) {
+        if self.role == .subscriber, Self.isPush(value) || (Self.isShardUnsubscribe(value) && self.pendingIsShardUnsubscribe.first != true) {
             self.onPush?(value)
             return
         }
@@ -137,6 +142,7 @@ final class RedisConnectionHandler: ChannelInboundHandler {
             return
         }
         _ = self.pendingSince.popFirst()
+        _ = self.pendingIsShardUnsubscribe.popFirst()
         callback(.success(value))
         self.onReplied?()
     }
@@ -145,6 +151,7 @@ final class RedisConnectionHandler: ChannelInboundHandler {
         guard !self.isClosed else { return }
         self.isClosed = true
         self.pendingSince.removeAll()
+        self.pendingIsShardUnsubscribe.removeAll()
         self.onReplied = nil
         while let callback = self.pending.popFirst() {
             callback(.failure(.notConnected))
@@ -153,6 +160,12 @@ final class RedisConnectionHandler: ChannelInboundHandler {
         self.onClose = nil
         self.onPush = nil
         onClose?(error)
+    }
+
+    /// Whether `value` is an `sunsubscribe` array.
+    static func isShardUnsubscribe(_ value: RESPValue) -> Bool {
+        guard case .array(.some(let elements)) = value, elements.count == 3, case .bulkString(.some(let kind)) = elements[0] else { return false }
+        return kind.readableBytesView.elementsEqual("sunsubscribe".utf8)
     }
 
     /// Whether `value` is a message push: `message`, `pmessage` or `smessage`.

@@ -97,7 +97,7 @@ enum RedisURLParser {
         return database
     }
 
-    private static func percentDecode(_ text: Substring, part: String) throws(RedisURLError) -> String {
+    static func percentDecode(_ text: Substring, part: String) throws(RedisURLError) -> String {
         guard text.contains("%") else { return String(text) }
         var bytes: [UInt8] = []
         var utf8 = text.utf8[...]

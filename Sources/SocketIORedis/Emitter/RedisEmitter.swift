@@ -3,8 +3,9 @@ import SocketIO
 import SocketIOProtocol
 
 /// Emits to Socket.IO clients from a process that is not a Socket.IO server, through Redis, in the
-/// classic adapter format (compatible with the reference `@socket.io/redis-emitter`): every node of
-/// the cluster delivers to its own clients.
+/// classic adapter format (compatible with the reference `@socket.io/redis-emitter`) or, with
+/// ``Format/sharded``, as sharded-adapter envelopes on the namespace's main shard channel (SPUBLISH;
+/// the only choice on a Redis Cluster): every node of the cluster delivers to its own clients.
 ///
 /// ```swift
 /// let emitter = RedisEmitter(driver: driver)
@@ -18,17 +19,27 @@ public struct RedisEmitter: Sendable {
     var rooms: Set<String> = []
     var except: Set<String> = []
     var flags = SocketIOBroadcastFlags()
+    let format: Format
 
-    /// An emitter for the namespace `namespace` (default `/`) under `keyPrefix`.
-    public init(driver: any RedisPubSubDriver, keyPrefix: String = "socket.io", namespace: String = "/") {
+    /// Which adapter protocol the nodes speak.
+    public enum Format: Sendable, Hashable {
+        /// The classic adapter (PUBLISH, MessagePack `[uid, packet, opts]` and JSON requests).
+        case classic
+        /// The sharded adapter (SPUBLISH of `{uid, nsp, type, data}` envelopes on `prefix#nsp#`).
+        case sharded
+    }
+
+    /// An emitter for the namespace `namespace` (default `/`) under `keyPrefix`, speaking `format`.
+    public init(driver: any RedisPubSubDriver, keyPrefix: String = "socket.io", namespace: String = "/", format: Format = .classic) {
         self.driver = driver
         self.keyPrefix = keyPrefix
         self.namespace = namespace.hasPrefix("/") ? namespace : "/" + namespace
+        self.format = format
     }
 
     /// The same emitter for another namespace.
     public func of(_ namespace: String) -> RedisEmitter {
-        RedisEmitter(driver: self.driver, keyPrefix: self.keyPrefix, namespace: namespace)
+        RedisEmitter(driver: self.driver, keyPrefix: self.keyPrefix, namespace: namespace, format: self.format)
     }
 
     /// Targets sockets in `rooms`.
@@ -80,6 +91,10 @@ public struct RedisEmitter: Sendable {
             if !self.flags.compress { fields["compress"] = false }
             flags = .object(fields)
         }
+        if self.format == .sharded {
+            self.publishSharded(.broadcast, ["packet": packet.wireValue, "opts": self.options(flags: flags)])
+            return
+        }
         let message: SocketIOValue = [
             "emitter",
             packet.wireValue,
@@ -111,6 +126,10 @@ public struct RedisEmitter: Sendable {
 
     /// Emits `[event, ...args]` to every node's server-side handlers.
     public func serverSideEmit(_ event: String, _ arguments: SocketIOValue...) {
+        if self.format == .sharded {
+            self.publishSharded(.serverSideEmit, ["packet": .array([.string(event)] + arguments)])
+            return
+        }
         let request: SocketIOValue = [
             "uid": "emitter", "type": .int(RedisRequestType.serverSideEmit.rawValue), "data": .array([.string(event)] + arguments),
         ]
@@ -118,6 +137,18 @@ public struct RedisEmitter: Sendable {
     }
 
     private func request(_ type: RedisRequestType, _ extra: [String: SocketIOValue]) {
+        if self.format == .sharded {
+            let shardedType: ShardedRedisAdapter.MessageType
+            switch type {
+            case .remoteJoin: shardedType = .socketsJoin
+            case .remoteLeave: shardedType = .socketsLeave
+            default: shardedType = .disconnectSockets
+            }
+            var data: [(String, SocketIOValue)] = [("opts", self.options(flags: nil))]
+            data += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            self.publishSharded(shardedType, .object(.init(uniqueKeysWithValues: data)))
+            return
+        }
         var fields: [(String, SocketIOValue)] = [
             ("type", .int(type.rawValue)),
             ("opts", ["rooms": .array(self.rooms.sorted().map(SocketIOValue.string)), "except": .array(self.except.sorted().map(SocketIOValue.string))]),
@@ -125,5 +156,21 @@ public struct RedisEmitter: Sendable {
         fields += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let request = SocketIOValue.object(.init(uniqueKeysWithValues: fields))
         self.driver.publish(RedisWireCodec.json(request), to: "\(self.keyPrefix)-request#\(self.namespace)#", sharded: false)
+    }
+
+    /// `{rooms, except[, flags]}`.
+    private func options(flags: SocketIOValue?) -> SocketIOValue {
+        var fields: [(String, SocketIOValue)] = [
+            ("rooms", .array(self.rooms.sorted().map(SocketIOValue.string))), ("except", .array(self.except.sorted().map(SocketIOValue.string))),
+        ]
+        if let flags { fields.append(("flags", flags)) }
+        return .object(.init(uniqueKeysWithValues: fields))
+    }
+
+    /// SPUBLISHes a sharded-adapter envelope on the namespace's main channel, which every node
+    /// subscribes in every subscription mode.
+    private func publishSharded(_ type: ShardedRedisAdapter.MessageType, _ data: SocketIOValue) {
+        let envelope: SocketIOValue = ["uid": "emitter", "nsp": .string(self.namespace), "type": .int(type.rawValue), "data": data]
+        self.driver.publish(RedisWireCodec.jsonUnlessBinary(envelope), to: "\(self.keyPrefix)#\(self.namespace)#", sharded: true)
     }
 }

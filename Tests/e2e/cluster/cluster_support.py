@@ -162,6 +162,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL when the process still runs after `timeout` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
 class RedisServer:
     """A redis-server child process without persistence, on a loopback port."""
 
@@ -243,12 +255,7 @@ class RedisServer:
             return
         if getattr(self, "paused", False):
             self.resume()  # a stopped process does not act on SIGTERM
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -56,7 +56,7 @@ def docker_compose() -> str:
 
 
 def compose(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("LB_MODE", "LB_PORT", "LB_STATS_PORT")}
+    base = {k: v for k, v in os.environ.items() if k not in ("LB_MODE", "LB_PORT", "LB_STATS_PORT", "SOCKETIO_REDIS", "SOCKETIO_ADAPTER")}
     return subprocess.run(
         [docker_compose(), "-f", str(COMPOSE_FILE), *args], env={**base, **(env or {})}, capture_output=True,
         text=True, timeout=60, stdin=subprocess.DEVNULL, cwd=REPO_ROOT,
@@ -64,7 +64,7 @@ def compose(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def test_compose_file_is_valid():
-    for args in (("config", "-q"), ("--profile", "test", "config", "-q")):
+    for args in (("config", "-q"), ("--profile", "test", "config", "-q"), ("--profile", "redis-cluster", "config", "-q")):
         done = compose(*args)
         assert done.returncode == 0, f"docker-compose {' '.join(args)}: {done.stdout}{done.stderr}"
 
@@ -72,10 +72,12 @@ def test_compose_file_is_valid():
 def test_compose_services_and_test_profile():
     services = compose("--profile", "test", "config", "--services")
     assert services.returncode == 0, services.stderr
-    assert sorted(services.stdout.split()) == ["haproxy", "node1", "node2", "node3", "redis", "tests"]
-    # The tests service only runs with --profile test.
+    # (docker-compose 1.x lists the services of every profile; the redis-cluster ones are checked below.)
+    listed = [name for name in services.stdout.split() if not name.startswith("redis-c")]
+    assert sorted(listed) == ["haproxy", "node1", "node2", "node3", "redis", "tests"]
+    # The tests service only runs with --profile test, the Redis Cluster with --profile redis-cluster.
     profiles = compose("config", "--profiles")
-    assert profiles.stdout.split() == ["test"], profiles.stdout + profiles.stderr
+    assert sorted(profiles.stdout.split()) == ["redis-cluster", "test"], profiles.stdout + profiles.stderr
     rendered = compose("--profile", "test", "config", env={"LB_MODE": "roundrobin"})
     assert rendered.returncode == 0, rendered.stderr
     text = rendered.stdout
@@ -86,3 +88,14 @@ def test_compose_services_and_test_profile():
     assert f"{HAPROXY_CFG}:/usr/local/etc/haproxy/haproxy.cfg:ro" in text
     # LB_MODE reaches both HAProxy and the scenario.
     assert "LB_MODE: roundrobin" in text and "- roundrobin" in text
+
+
+def test_compose_redis_cluster_profile():
+    services = compose("--profile", "redis-cluster", "config", "--services")
+    assert services.returncode == 0, services.stderr
+    assert {"redis-c1", "redis-c2", "redis-c3", "redis-cluster-init"} <= set(services.stdout.split())
+    url = "redis-cluster://redis-c1:6379,redis-c2:6379,redis-c3:6379"
+    rendered = compose("--profile", "redis-cluster", "config", env={"SOCKETIO_REDIS": url, "SOCKETIO_ADAPTER": "sharded"})
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.count(f"SOCKETIO_REDIS: {url}") == 3 and rendered.stdout.count("SOCKETIO_ADAPTER: sharded") == 3
+    assert "--cluster-enabled" in rendered.stdout and "--cluster-replicas" in rendered.stdout
