@@ -30,10 +30,17 @@ package struct TestServer: Sendable {
         }
     }
 
-    /// Closes every connection and the listener.
+    /// Shuts the server down (every connection closed, waited for), closes the listener, and waits
+    /// until every socket has left and the loops ran what the closes queued: namespaces and
+    /// connections hold their server unowned, so it must outlive its sockets' last callbacks (a
+    /// socket of a dynamic child leaving after the server is released traps).
     package func stop() async {
-        self.io.close()
+        await self.io.shutdown(timeout: .seconds(2))
         try? await self.listener.close()
+        _ = try? await TestWait.until("every socket gone", timeout: .seconds(2)) {
+            self.io.allNamespaces.allSatisfy { $0.localSockets.isEmpty } ? true : nil
+        }
+        for loop in self.io.eventLoopGroup.makeIterator() { try? await loop.submit {}.get() }
     }
 }
 
