@@ -149,9 +149,14 @@ package final class TestSocketIOClient: Sendable {
             $0.namespacesDisconnected.remove(namespace)
         }
         self.send(SocketIOPacket(type: .connect, namespace: namespace, payload: auth))
-        return try await TestWait.until("\(self.label): CONNECT answer for \(namespace)", timeout: timeout) {
-            self.state.withLockedValue { $0.answers[namespace] }
+        let answer: NamespaceAnswer? = try await TestWait.until("\(self.label): CONNECT answer for \(namespace)", timeout: timeout) {
+            self.state.withLockedValue { state -> NamespaceAnswer?? in
+                if let answer = state.answers[namespace] { return .some(answer) }
+                return state.transportClosed ? .some(nil) : nil
+            }
         }
+        guard let answer else { throw TestWaitError.unexpected("\(self.label): connection closed before the CONNECT answer for \(namespace)") }
+        return answer
     }
 
     /// The Socket.IO socket id the server assigned in the main namespace (set once connected).

@@ -62,7 +62,7 @@ struct ConnectionMiddlewareTests {
     }
 
     @Test func aMiddlewareThatDoesNotFinishInTimeIsCancelledAndTheClientRefused() async throws {
-        let io = makeServer { $0.connectTimeout = .milliseconds(200) }
+        let io = makeServer { $0.connectTimeout = .milliseconds(500) }
         let cancelled = TestRecorder<Bool>()
         io.of("/slow").use { _ in
             do {
@@ -83,7 +83,7 @@ struct ConnectionMiddlewareTests {
     }
 
     @Test func aClientThatJoinsNoNamespaceInTimeIsClosed() async throws {
-        let io = makeServer { $0.connectTimeout = .milliseconds(100) }
+        let io = makeServer { $0.connectTimeout = .milliseconds(400) }
         try await TestServer.with(io) { server in
             let idle = try await TestSocketIOClient.open(port: server.port, label: "idle")
             let joined = try await server.connect("joined")

@@ -87,8 +87,8 @@ struct DisconnectTests {
 
     @Test func aClientThatStopsAnsweringPingsTimesOut() async throws {
         let (io, reasons) = self.recordingServer {
-            $0.engine.timing.pingInterval = .milliseconds(50)
-            $0.engine.timing.pingTimeout = .milliseconds(100)
+            $0.engine.timing.pingInterval = .milliseconds(100)
+            $0.engine.timing.pingTimeout = .milliseconds(300)
         }
         try await TestServer.with(io) { server in
             let answering = try await server.connect("answering")
