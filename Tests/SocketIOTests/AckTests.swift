@@ -69,26 +69,33 @@ struct AckTests {
         }
     }
 
-    @Test func aBroadcastCollectsOneAnswerPerClient() async throws {
+    /// Two clients of `/`: the first answers `vote` with "yes", the second with what `second` gives
+    /// (nothing: it never answers).
+    private func withVoters(
+        second: TestSocketIOClient.AckResponder? = nil,
+        _ body: (SocketIOServer, TestSocketIOClient, TestSocketIOClient) async throws -> Void
+    ) async throws {
         let io = makeServer()
         try await TestServer.with(io) { server in
             let first = try await server.connect("first")
-            let second = try await server.connect("second")
-            first.respond(to: "vote") { _ in ["a"] }
-            second.respond(to: "vote") { _ in ["b", "ignored second argument"] }
+            let other = try await server.connect("second")
+            first.respond(to: "vote") { _ in ["yes"] }
+            if let second { other.respond(to: "vote", with: second) }
+            try await body(io, first, other)
+        }
+    }
+
+    @Test func aBroadcastCollectsOneAnswerPerClient() async throws {
+        try await self.withVoters(second: { _ in ["no", "ignored second argument"] }) { io, _, _ in
             let answers = try await io.timeout(.seconds(5)).emitWithAck("vote")
-            #expect(answers.sorted { $0.description < $1.description } == ["a", "b"])
+            #expect(answers.sorted { $0.description < $1.description } == ["no", "yes"])
             let none = try await io.to("empty-room").timeout(.seconds(5)).emitWithAck("vote")
             #expect(none.isEmpty)
         }
     }
 
     @Test func aBroadcastTimeoutCarriesTheAnswersThatArrived() async throws {
-        let io = makeServer()
-        try await TestServer.with(io) { server in
-            let answering = try await server.connect("answering")
-            _ = try await server.connect("silent")
-            answering.respond(to: "vote") { _ in ["yes"] }
+        try await self.withVoters { io, _, _ in
             await #expect(throws: SocketIOError.ackTimeout(partial: ["yes"])) {
                 try await io.timeout(.milliseconds(200)).emitWithAck("vote")
             }
@@ -96,11 +103,7 @@ struct AckTests {
     }
 
     @Test func aBroadcastStopsWaitingForAClientThatLeaves() async throws {
-        let io = makeServer()
-        try await TestServer.with(io) { server in
-            let answering = try await server.connect("answering")
-            let leaving = try await server.connect("leaving")
-            answering.respond(to: "vote") { _ in ["yes"] }
+        try await self.withVoters { io, _, leaving in
             let broadcast = Task { try await io.timeout(.seconds(5)).emitWithAck("vote") }
             try await leaving.waitForEvent("vote")
             await leaving.closeAndWait()
