@@ -51,6 +51,9 @@ package final class TestSocketIOClient: Sendable {
         var namespacesDisconnected: Set<String> = []
         var transportClosed = false
         var answersPings = true
+        /// A CONNECT to send as soon as the open packet arrives (as a real client does), so the join
+        /// does not wait for the test's task to be scheduled (the connect timeout runs meanwhile).
+        var joinOnOpen: SocketIOPacket?
         var pingsReceived = 0
     }
 
@@ -79,9 +82,10 @@ package final class TestSocketIOClient: Sendable {
         timeout: Duration = .seconds(5),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TestSocketIOClient {
-        let client = try await self.open(host: host, port: port, namespace: namespace, label: label, timeout: timeout, group: group)
+        let join = SocketIOPacket(type: .connect, namespace: namespace, payload: auth)
+        let client = try await self.open(host: host, port: port, namespace: namespace, label: label, timeout: timeout, group: group, joinOnOpen: join)
         do {
-            if case .refused(let refused) = try await client.join(namespace, auth: auth, timeout: timeout) {
+            if case .refused(let refused) = try await client.waitForAnswer(namespace, timeout: timeout) {
                 throw TestWaitError.unexpected("\(label): connect refused \(refused)")
             }
         } catch {
@@ -99,13 +103,17 @@ package final class TestSocketIOClient: Sendable {
         namespace: String = "/",
         label: String,
         timeout: Duration = .seconds(5),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        joinOnOpen: SocketIOPacket? = nil
     ) async throws -> TestSocketIOClient {
         let client = TestSocketIOClient(label: label, namespace: namespace)
+        client.state.withLockedValue { $0.joinOnOpen = joinOnOpen }
         let path = "/socket.io/?EIO=4&transport=websocket"
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
+                // Known before any byte arrives: the open packet's handler may write (``joinOnOpen``).
+                client.channelBox.withLockedValue { $0 = channel }
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24) { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         let aggregator = NIOWebSocketFrameAggregator(
@@ -149,6 +157,11 @@ package final class TestSocketIOClient: Sendable {
             $0.namespacesDisconnected.remove(namespace)
         }
         self.send(SocketIOPacket(type: .connect, namespace: namespace, payload: auth))
+        return try await self.waitForAnswer(namespace, timeout: timeout)
+    }
+
+    /// Waits for the server's answer to the CONNECT sent for `namespace`.
+    private func waitForAnswer(_ namespace: String, timeout: Duration) async throws -> NamespaceAnswer {
         let answer: NamespaceAnswer? = try await TestWait.until("\(self.label): CONNECT answer for \(namespace)", timeout: timeout) {
             self.state.withLockedValue { state -> NamespaceAnswer?? in
                 if let answer = state.answers[namespace] { return .some(answer) }
@@ -341,7 +354,12 @@ package final class TestSocketIOClient: Sendable {
         switch type {
         case "0":
             let open = (try? JSONParser().parse(body)) ?? .object([:])
-            self.state.withLockedValue { $0.engineOpen = open }
+            let join = self.state.withLockedValue { state -> SocketIOPacket? in
+                state.engineOpen = open
+                defer { state.joinOnOpen = nil }
+                return state.joinOnOpen
+            }
+            if let join { self.send(join) }
         case "1":
             self.transportDidClose()
         case "2":
