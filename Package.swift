@@ -254,11 +254,28 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster"]),
+        // What the Socket.IO tests share: a WebSocket test client, an in-process server, bounded waits.
+        .target(
+            name: "SocketIOTestSupport",
+            dependencies: [
+                "SocketIO",
+                "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/SocketIOTestSupport"
+        ),
+        .testTarget(
+            name: "SocketIOTests",
+            dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol", "SocketIOCluster", "SocketIOTestSupport"]
+        ),
         .testTarget(
             name: "SocketIORedisTests",
             dependencies: [
-                "SocketIORedis", "SocketIO", "MessagePack", .product(name: "Logging", package: "swift-log"),
+                "SocketIORedis", "SocketIO", "SocketIOTestSupport", "MessagePack", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

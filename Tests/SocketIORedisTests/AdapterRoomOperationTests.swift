@@ -1,6 +1,7 @@
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import SocketIOTestSupport
 import Testing
 
 @testable import SocketIORedis

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
+import SocketIOTestSupport
 import Testing
 
 @testable import SocketIORedis

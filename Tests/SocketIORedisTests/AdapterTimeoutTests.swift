@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import SocketIOTestSupport
 import Testing
 
 @testable import SocketIORedis

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import SocketIOTestSupport
 import Testing
 
 /// The libraries log through the `Logger` of their configuration, with session and namespace metadata.

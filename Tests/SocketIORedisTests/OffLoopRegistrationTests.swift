@@ -1,5 +1,6 @@
 import NIOCore
 import SocketIO
+import SocketIOTestSupport
 import Testing
 
 /// Handlers belong to the socket's event loop; registering one from another thread is a misuse that

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import SocketIO
+import SocketIOTestSupport
 import Testing
 
 /// `SocketIOServer` as a swift-service-lifecycle `Service` in a `ServiceGroup`.

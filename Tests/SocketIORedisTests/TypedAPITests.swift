@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import SocketIOTestSupport
 import Testing
 
 /// The typed (Codable) and asynchronous socket API, driven by a real client over WebSocket against an

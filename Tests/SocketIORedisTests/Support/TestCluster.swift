@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SocketIO
 import SocketIOProtocol
+import SocketIOTestSupport
 import Testing
 
 @testable import SocketIORedis

@@ -1,11 +1,11 @@
-/// Bounded waiting for the cluster tests: every wait has a deadline and fails with a message that
+/// Bounded waiting for the Socket.IO and cluster tests: every wait has a deadline and fails with a message that
 /// says what did not happen.
-enum TestWait {
+package enum TestWait {
     /// How often conditions are re-checked.
-    static let pollInterval: Duration = .milliseconds(5)
+    package static let pollInterval: Duration = .milliseconds(5)
 
     /// Re-evaluates `probe` until it returns a value; throws ``TestWaitError/timedOut(_:)`` after `timeout`.
-    static func until<T>(
+    package static func until<T>(
         _ what: @autoclosure () -> String,
         timeout: Duration = .seconds(5),
         _ probe: () async throws -> T?
@@ -19,7 +19,7 @@ enum TestWait {
     }
 
     /// Re-evaluates `condition` until it holds; throws after `timeout`.
-    static func until(
+    package static func until(
         _ what: @autoclosure () -> String,
         timeout: Duration = .seconds(5),
         condition: () async throws -> Bool
@@ -28,7 +28,7 @@ enum TestWait {
     }
 
     /// Checks `violation` for `duration`; throws as soon as it reports something.
-    static func never(
+    package static func never(
         for duration: Duration,
         _ violation: () async throws -> String?
     ) async throws {
@@ -42,13 +42,13 @@ enum TestWait {
 }
 
 /// Why a bounded wait failed.
-enum TestWaitError: Error, CustomStringConvertible {
+package enum TestWaitError: Error, CustomStringConvertible {
     /// The awaited thing did not happen in time.
     case timedOut(String)
     /// Something that must not happen did.
     case unexpected(String)
 
-    var description: String {
+    package var description: String {
         switch self {
         case .timedOut(let what): return "timed out waiting for \(what)"
         case .unexpected(let what): return "unexpected: \(what)"
