@@ -6,7 +6,9 @@ import SocketIOProtocol
 /// routes packets to its sockets and writes theirs. Lives on the session's event loop.
 final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable {
     let session: EngineSession
-    private unowned let server: SocketIOServer
+    /// Strong: a server the application released stays alive until its last connection has closed
+    /// (sockets leaving a namespace read it), instead of trapping on a released reference.
+    private let server: SocketIOServer
     private var decoder: SocketIOConnectionDecoder
     private let parser: SocketIOParser
     private var sockets: [String: SocketIOSocket] = [:]
