@@ -15,21 +15,13 @@ package final class EngineDeflater {
     /// or nil when zlib refuses the parameters or has no memory.
     package init?(windowBits: Int, noContextTakeover: Bool, level: Int32 = Z_DEFAULT_COMPRESSION, memoryLevel: Int32 = 8) {
         guard (9...15).contains(windowBits), let bits = Int32(exactly: windowBits) else { return nil }
-        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        guard czlib_deflate_init_raw(stream, level, bits, memoryLevel) == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            return nil
-        }
+        guard let stream = ZlibStream.make({ czlib_deflate_init_raw($0, level, bits, memoryLevel) }) else { return nil }
         self.stream = stream
         self.noContextTakeover = noContextTakeover
     }
 
     deinit {
-        deflateEnd(self.stream)
-        self.stream.deinitialize(count: 1)
-        self.stream.deallocate()
+        ZlibStream.free(self.stream, end: deflateEnd)
     }
 
     /// The compressed payload of one whole message (the tail cut off), with `headroom` free bytes

@@ -27,21 +27,13 @@ package final class EngineInflater {
     /// A decompressor that accepts any window up to 2^15 (so whatever the peer's window bits are),
     /// or nil when zlib has no memory.
     package init?(noContextTakeover: Bool) {
-        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        guard czlib_inflate_init_raw(stream, 15) == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            return nil
-        }
+        guard let stream = ZlibStream.make({ czlib_inflate_init_raw($0, 15) }) else { return nil }
         self.stream = stream
         self.noContextTakeover = noContextTakeover
     }
 
     deinit {
-        inflateEnd(self.stream)
-        self.stream.deinitialize(count: 1)
-        self.stream.deallocate()
+        ZlibStream.free(self.stream, end: inflateEnd)
     }
 
     /// Inflates one whole compressed message (its frames' payloads joined), allowing at most
