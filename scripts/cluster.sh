@@ -186,10 +186,11 @@ components() {
     redis_components
 }
 
-# The first free port from $1 (bounded to 100 tries).
+# The first free port from $1 (bounded to 100 tries). With --cluster-bus, port + 10000 (the Redis
+# Cluster bus port) must be free too.
 free_port_from() {
-    local port="$1" limit=$(($1 + 100))
-    while port_in_use 127.0.0.1 "$port"; do
+    local port="$1" limit=$(($1 + 100)) bus="${2:-}"
+    while port_in_use 127.0.0.1 "$port" || { [ -n "$bus" ] && port_in_use 127.0.0.1 $((port + 10000)); }; do
         port=$((port + 1))
         [ "$port" -lt "$limit" ] || die "no free port in $1-$limit"
     done
@@ -208,19 +209,31 @@ cluster_ok() {
 # prints the redis-cluster:// URL.
 start_redis_cluster() {
     command -v "$redis_cli" >/dev/null || die "redis-cli not found (apt-get install redis-tools, or set REDIS_CLI)"
-    local port="${REDIS_PORT:-6380}" ports=() i
+    local port="${REDIS_PORT:-6380}" ports=() i attempt
     for i in 1 2 3; do
-        port="$(free_port_from "$port")"
+        # A free-looking port can still be lost to another process between the probe and the bind
+        # (or be an outgoing connection's local port, which a connect probe cannot see): a node that
+        # exits with "Address already in use" is relaunched on the next free port, a bounded number
+        # of times.
+        for attempt in 1 2 3 4 5; do
+            port="$(free_port_from "$port" --cluster-bus)"
+            mkdir -p "$state_dir/redis$i"
+            rm -f "$state_dir/redis$i/nodes.conf"  # a fresh cluster every start
+            launch "redis$i" "$(command -v "$redis_server")" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+                --dir "$state_dir/redis$i" --daemonize no --cluster-enabled yes --cluster-config-file nodes.conf \
+                --cluster-node-timeout 5000
+            if wait_for "redis$i" redis_pings 127.0.0.1 "$port" 2>/dev/null; then
+                break
+            fi
+            if [ "$attempt" -lt 5 ] && ! live_pid "redis$i" >/dev/null && tail -n 5 "$(log_file "redis$i")" | grep -q 'Address already in use'; then
+                log "redis$i lost port $port to another process; trying the next one"
+                port=$((port + 1))
+                continue
+            fi
+            wait_for "redis$i" redis_pings 127.0.0.1 "$port" || die "redis$i did not start"
+        done
         ports+=("$port")
-        mkdir -p "$state_dir/redis$i"
-        rm -f "$state_dir/redis$i/nodes.conf"  # a fresh cluster every start
-        launch "redis$i" "$(command -v "$redis_server")" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
-            --dir "$state_dir/redis$i" --daemonize no --cluster-enabled yes --cluster-config-file nodes.conf \
-            --cluster-node-timeout 5000
         port=$((port + 1))
-    done
-    for i in 1 2 3; do
-        wait_for "redis$i" redis_pings 127.0.0.1 "${ports[$((i - 1))]}"
     done
     "$redis_cli" --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" "127.0.0.1:${ports[2]}" \
         --cluster-replicas 0 --cluster-yes >>"$(log_file redis1)" 2>&1 || die "redis-cli --cluster create failed (see $(log_file redis1))"

@@ -58,22 +58,35 @@ def key_slot(key: str) -> int:
     return _crc16(data) % 16384
 
 
-def distinct_free_ports(count: int) -> list[int]:
+def _bindable(port: int) -> bool:
     import socket
 
-    sockets, ports = [], []
-    try:
-        while len(ports) < count:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((HOST, 0))
-            sockets.append(s)
-            port = s.getsockname()[1]
-            # Cluster bus port = port + 10000 must be valid too.
-            if port + 10000 <= 65535:
-                ports.append(port)
-    finally:
-        for s in sockets:
-            s.close()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    """`count` distinct free ports whose Redis Cluster bus ports (port + 10000) are free too.
+
+    They are drawn from 20000-22767, below Linux's ephemeral range (32768-60999) both for the port
+    and for its bus port, so an outgoing connection's local port cannot take one between this
+    check and the server's bind (the ephemeral ports the kernel hands to bind(0) can).
+    """
+    import random
+
+    ports: list[int] = []
+    candidates = random.sample(range(20000, 22768), 2768)
+    for port in candidates:
+        if len(ports) == count:
+            break
+        if _bindable(port) and _bindable(port + 10000):
+            ports.append(port)
+    if len(ports) < count:
+        raise RuntimeError(f"fewer than {count} free ports (with free bus ports) in 20000-22767")
     return ports
 
 
