@@ -112,6 +112,7 @@ let package = Package(
             name: "SocketIORedis",
             dependencies: [
                 "CHiredis",
+                "EngineIO",
                 "SocketIO",
                 "SocketIOProtocol",
                 "MessagePack",

@@ -24,7 +24,7 @@ struct SocketIOFixture: AsyncParsableCommand {
     @Option(name: .customLong("ping-timeout"), help: "Milliseconds a client has to answer a ping.") var pingTimeout = 20_000
     @Option(name: .customLong("connect-timeout"), help: "Milliseconds a client has to join a namespace.") var connectTimeout = 45_000
     @Option(help: "Redis URL (redis://[:password@]host:port[/db], redis-cluster://h:p,h:p, redis-sentinel://h:p,h:p/name); absent: single node, in-memory adapter.") var redis: String?
-    @Option(help: "Redis adapter protocol: classic, sharded, sharded-static, sharded-dynamic-private.") var adapter = "classic"
+    @Option(help: "Redis adapter protocol: classic, sharded, sharded-static, sharded-dynamic-private, streams.") var adapter = "classic"
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(name: .customLong("node-id"), help: "A name for this node, reported in `welcome` and /stats.") var nodeID = "fixture"
     @Option(name: .customLong("request-timeout"), help: "Milliseconds cluster requests wait for other nodes.") var requestTimeout = 5_000
@@ -41,7 +41,7 @@ struct SocketIOFixture: AsyncParsableCommand {
 
     func validate() throws {
         if let redis { _ = try RedisDeployment(redis) }
-        guard Self.adapterMode(self.adapter) != nil else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
+        guard self.adapter == "streams" || Self.adapterMode(self.adapter) != nil else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
     }
 
     static func adapterMode(_ name: String) -> RedisAdapterConfiguration.Mode? {
@@ -80,14 +80,24 @@ struct SocketIOFixture: AsyncParsableCommand {
             }
             let hiredis = deployment.makeDriver(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "redis"))
             hiredis.start()
-            configuration.adapterFactory = RedisAdapterFactory.make(
-                driver: hiredis,
-                configuration: RedisAdapterConfiguration(
-                    keyPrefix: self.keyPrefix,
-                    requestTimeout: .milliseconds(Int64(self.requestTimeout)),
-                    mode: Self.adapterMode(self.adapter) ?? .classic
-                )
+            let adapterConfiguration = RedisAdapterConfiguration(
+                keyPrefix: self.keyPrefix,
+                requestTimeout: .milliseconds(Int64(self.requestTimeout)),
+                mode: Self.adapterMode(self.adapter) ?? .classic
             )
+            if self.adapter == "streams" {
+                let streams = RedisStreamsConfiguration(streamName: self.keyPrefix, useShardedPubSub: !deployment.supportsClassicPubSub)
+                let reader = deployment.makeDriver(
+                    eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                    node: HiredisDriverConfiguration(healthCheckTimeout: streams.readerHealthCheckTimeout),
+                    logger: Logger(label: "redis-reader")
+                )
+                reader.start()
+                configuration.adapterFactory = RedisStreamsHub(driver: hiredis, reader: reader, configuration: adapterConfiguration, streams: streams)
+                    .adapterFactory
+            } else {
+                configuration.adapterFactory = RedisAdapterFactory.make(driver: hiredis, configuration: adapterConfiguration)
+            }
             driver = hiredis
         }
         let nodeID = self.nodeID
@@ -308,15 +318,29 @@ enum FixtureHandlers {
             socket.data = event[0] ?? .null
             event.ack?(true)
         }
-        // ["emit-to", {rooms, except, broadcast, compress}, event, ...args]
+        // ["emit-to", {rooms, except, broadcast, compress, confirmed}, event, ...args] → ack [accepted]
+        // (with `confirmed`: [true] once the cluster stored it, or [false, error])
         socket.on("emit-to") { event in
             guard let options = event[0], let name = event[1]?.stringValue else { return }
             var target = options["broadcast"]?.boolValue == true ? socket.broadcast : namespace.all
             target = target.to(Set((options["rooms"]?.arrayValue ?? []).compactMap(\.stringValue)))
             target = target.except(Set((options["except"]?.arrayValue ?? []).compactMap(\.stringValue)))
             if options["compress"]?.boolValue == false { target = target.compress(false) }
-            target.emit(name, arguments: Array(event.arguments.dropFirst(2)))
-            event.ack?(true)
+            let arguments = Array(event.arguments.dropFirst(2))
+            guard options["confirmed"]?.boolValue == true else {
+                event.ack?(.bool(target.emit(name, arguments: arguments)))
+                return
+            }
+            let ack = event.ack
+            let confirmedTarget = target
+            Task {
+                do {
+                    try await confirmedTarget.emitConfirmed(name, arguments: arguments)
+                    ack?(true)
+                } catch {
+                    ack?(false, .string("\(error)"))
+                }
+            }
         }
         // ["emit-self", compress, event, ...args]: socket.compress(compress).emit(event, ...args)
         socket.on("emit-self") { event in

@@ -39,7 +39,7 @@ struct NodeOptions: ParsableArguments {
     )
     var redisCluster: [String] = []
 
-    @Option(help: ArgumentHelp(NodeSetting.adapter.help("Redis adapter mode: classic or sharded."), valueName: "mode"))
+    @Option(help: ArgumentHelp(NodeSetting.adapter.help("Redis adapter mode: classic, sharded or streams."), valueName: "mode"))
     var adapter: String?
 
     @Option(
@@ -205,7 +205,7 @@ struct NodeOptions: ParsableArguments {
         name: .customLong("recovery"),
         help: ArgumentHelp(
             NodeSetting.recovery.help(
-                "Connection state recovery: a client that reconnects within this time (e.g. 2m) gets its id, rooms, data and missed events back (sessions are kept on the node they left)."
+                "Connection state recovery: a client that reconnects within this time (e.g. 2m) gets its id, rooms, data and missed events back (sessions are kept on the node they left; with --adapter streams, in Redis, so any node recovers them)."
             ),
             valueName: "duration"
         )

@@ -1,10 +1,12 @@
 import SocketIORedis
 
-/// How the Redis adapter spreads its channels: `classic` (PUBLISH/PSUBSCRIBE, the reference's
-/// default) or `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7 and later).
+/// How the Redis adapter reaches the other nodes: `classic` (PUBLISH/PSUBSCRIBE, the reference's
+/// default), `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7 and later) or `streams` (a Redis stream, which
+/// survives outages and lets clients recover their sessions on any node).
 enum RedisAdapterMode: String, Sendable, CaseIterable {
     case classic
     case sharded
+    case streams
 }
 
 /// Where Redis is, parsed from `redis://[user[:password]@]host[:port][/db]` (`rediss://` for TLS), or a

@@ -15,7 +15,7 @@ struct ClusterAdapter: Sendable {
     var factory: SocketIOAdapterFactory
     /// The Redis link; nil on the in-memory adapter (a single node).
     var redis: RedisLink?
-    /// A short name for logs and `socketio_node_info`: `memory`, `redis-classic`, `redis-sharded`.
+    /// A short name for logs and `socketio_node_info`: `memory`, `redis-classic`, `redis-sharded`, `redis-streams`.
     var kind: String
     /// This node's entry in the node directory (with Redis only).
     var directory: NodeDirectory? = nil
@@ -42,7 +42,7 @@ struct ClusterAdapterError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// The in-memory adapter without `--redis`; with it, the Redis adapter (classic or sharded) on a driver
+/// The in-memory adapter without `--redis`; with it, the Redis adapter (classic, sharded or streams) on a driver
 /// connected to `configuration.redis`.
 func makeClusterAdapter(
     configuration: NodeConfiguration,
@@ -80,9 +80,27 @@ func makeClusterAdapter(
     let mode: RedisAdapterConfiguration.Mode
     switch configuration.adapterMode {
     case .classic: mode = .classic
-    case .sharded: mode = .sharded(.dynamic)
+    case .sharded, .streams: mode = .sharded(.dynamic)
     }
     let adapterConfiguration = RedisAdapterConfiguration(keyPrefix: configuration.keyPrefix, mode: mode)
+    var factory = RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger)
+    var close: @Sendable (TimeAmount) async -> Void = { timeout in await driver.close(timeout: timeout) }
+    if configuration.adapterMode == .streams {
+        // The stream reader blocks in XREAD on a connection of its own.
+        // The stream is named like the channels, so another --key-prefix is another cluster.
+        let streams = RedisStreamsConfiguration(streamName: configuration.keyPrefix, useShardedPubSub: !deployment.supportsClassicPubSub)
+        let reader = deployment.makeDriver(
+            eventLoopGroup: group, node: HiredisDriverConfiguration(healthCheckTimeout: streams.readerHealthCheckTimeout), logger: redisLogger
+        )
+        reader.start()
+        let hub = RedisStreamsHub(driver: driver, reader: reader, configuration: adapterConfiguration, streams: streams, logger: redisLogger)
+        factory = hub.adapterFactory
+        close = { timeout in
+            hub.close()
+            await driver.close(timeout: timeout)
+            await reader.close(timeout: .milliseconds(100))
+        }
+    }
     let directory = NodeDirectory(
         tag: NodeRoutingTag(nodeID: configuration.nodeID),
         advertisedAddress: configuration.advertisedAddress,
@@ -96,13 +114,13 @@ func makeClusterAdapter(
         logger: redisLogger
     )
     return ClusterAdapter(
-        factory: RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger),
+        factory: factory,
         redis: RedisLink(
             state: { driver.state },
             links: { driver.linkStates },
             cluster: (driver as? RedisClusterDriver)?.clusterStatistics,
             statistics: driver.statistics,
-            close: { timeout in await driver.close(timeout: timeout) }
+            close: close
         ),
         kind: "redis-\(configuration.adapterMode.rawValue)",
         directory: directory,

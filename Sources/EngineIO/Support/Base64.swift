@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Standard base64 (RFC 4648 §4, with padding), as polling payloads carry binary packets.
-enum Base64 {
+package enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -10,9 +10,9 @@ enum Base64 {
         return table
     }()
 
-    static func encodedLength(_ byteCount: Int) -> Int { ((byteCount + 2) / 3) * 4 }
+    package static func encodedLength(_ byteCount: Int) -> Int { ((byteCount + 2) / 3) * 4 }
 
-    static func encode<Bytes: Collection>(_ bytes: Bytes, into buffer: inout ByteBuffer) where Bytes.Element == UInt8 {
+    package static func encode<Bytes: Collection>(_ bytes: Bytes, into buffer: inout ByteBuffer) where Bytes.Element == UInt8 {
         let table = alphabet
         var output = [UInt8]()
         output.reserveCapacity(encodedLength(bytes.count))
@@ -29,7 +29,7 @@ enum Base64 {
     }
 
     /// Decodes padded or unpadded base64; nil on any invalid character or length.
-    static func decode<Bytes: Collection>(_ encoded: Bytes) -> ByteBuffer? where Bytes.Element == UInt8 {
+    package static func decode<Bytes: Collection>(_ encoded: Bytes) -> ByteBuffer? where Bytes.Element == UInt8 {
         var symbols = Array(encoded)
         while symbols.last == UInt8(ascii: "=") { symbols.removeLast() }
         guard symbols.count % 4 != 1, encoded.count - symbols.count <= 2 else { return nil }

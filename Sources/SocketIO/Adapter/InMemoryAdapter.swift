@@ -33,12 +33,15 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// must not call back into the adapter: hand the changes on (e.g. to an `AsyncStream`).
     public typealias RoomObserver = @Sendable (_ created: [(room: String, isPrivate: Bool)], _ deleted: [(room: String, isPrivate: Bool)]) -> Void
 
-    /// An adapter for `namespace`.
-    public init(namespace: SocketIONamespace, roomObserver: RoomObserver? = nil) {
+    /// An adapter for `namespace`. With `keepsRecoveryState` false it neither numbers nor keeps
+    /// events and sessions even when recovery is on: the local half of an adapter whose broker keeps
+    /// them (the Redis streams adapter) delivers packets already numbered.
+    public init(namespace: SocketIONamespace, roomObserver: RoomObserver? = nil, keepsRecoveryState: Bool = true) {
         self.namespace = namespace
         self.roomObserver = roomObserver
         self.parser = namespace.server.configuration.parser
-        self.recovery = namespace.server.configuration.connectionStateRecovery.map { NIOLockedValueBox(SocketIORecoveryStore(settings: $0)) }
+        self.recovery = keepsRecoveryState
+            ? namespace.server.configuration.connectionStateRecovery.map { NIOLockedValueBox(SocketIORecoveryStore(settings: $0)) } : nil
     }
 
     /// Whether `room` is the own-id room of a local socket.

@@ -56,6 +56,20 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func persistSession(_ session: SocketIOSessionSnapshot)
     /// The session `pid` and the events after `offset` its rooms select; nil for a fresh session.
     func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession?
+    /// Like ``recordForRecovery(_:options:)`` for an adapter whose offsets come from its broker (the
+    /// Redis streams adapter numbers an event once Redis has stored it): `deliver` receives the packet
+    /// to send, numbered or, when the broker could not store it, as it was.
+    func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, then deliver: @escaping @Sendable (SocketIOPacket) -> Void)
+
+    // Durable broadcasts.
+
+    /// Whether a broadcast would be accepted now. An adapter that stores broadcasts before it delivers
+    /// them (the Redis streams adapter) refuses them while its broker is unreachable.
+    var acceptsBroadcasts: Bool { get }
+    /// Broadcasts like ``broadcast(_:options:)`` and returns once the cluster has accepted the packet
+    /// (for the Redis streams adapter: Redis appended it to the stream); throws
+    /// ``SocketIOClusterError`` when it was refused, and then nobody received it.
+    func broadcastConfirmed(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) async throws
 }
 
 extension SocketIOAdapter {
@@ -65,6 +79,16 @@ extension SocketIOAdapter {
     public func persistSession(_ session: SocketIOSessionSnapshot) {}
     /// An adapter without recovery never finds a session.
     public func restoreSession(pid: String, offset: String) async throws -> SocketIORecoveredSession? { nil }
+    /// Numbers the packet at once (``recordForRecovery(_:options:)``) and hands it on.
+    public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, then deliver: @escaping @Sendable (SocketIOPacket) -> Void) {
+        deliver(self.recordForRecovery(packet, options: options))
+    }
+    /// Adapters that deliver at once always accept.
+    public var acceptsBroadcasts: Bool { true }
+    /// Broadcasts; accepted at once.
+    public func broadcastConfirmed(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) async throws {
+        self.broadcast(packet, options: options)
+    }
 }
 
 /// Makes the adapter of a namespace when the namespace is created.

@@ -80,10 +80,31 @@ public struct SocketIOBroadcastOperator: Sendable {
     @discardableResult
     public func emit(_ event: String, arguments: [SocketIOValue]) -> Bool {
         guard !SocketIOSocket.reservedEventNames.contains(event) else { return false }
+        let adapter: any SocketIOAdapter = self.namespace.adapter
+        // An adapter that stores broadcasts before delivering them (Redis streams) refuses them
+        // while its broker is unreachable: nobody gets the event and the caller learns it here.
+        guard adapter.acceptsBroadcasts else { return false }
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
         self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
-        self.namespace.adapter.broadcast(packet, options: self.options)
+        adapter.broadcast(packet, options: self.options)
         return true
+    }
+
+    /// Emits an event to the selected clients and returns once the cluster has accepted it: with the
+    /// Redis streams adapter, once Redis appended it to the stream (so every node delivers it, and a
+    /// client that recovers later still gets it); with other adapters at once. Throws
+    /// ``SocketIOError/reservedEventName(_:)`` for a reserved name, and
+    /// ``SocketIOClusterError/redisUnavailable`` when the broker refused it (then nobody got it).
+    public func emitConfirmed(_ event: String, _ arguments: SocketIOValue...) async throws {
+        try await self.emitConfirmed(event, arguments: arguments)
+    }
+
+    /// See ``emitConfirmed(_:_:)``.
+    public func emitConfirmed(_ event: String, arguments: [SocketIOValue]) async throws {
+        guard !SocketIOSocket.reservedEventNames.contains(event) else { throw SocketIOError.reservedEventName(event) }
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
+        self.namespace.server.statistics.broadcasts.wrappingIncrement(ordering: .relaxed)
+        try await self.namespace.adapter.broadcastConfirmed(packet, options: self.options)
     }
 
     /// Emits an event that every selected client acknowledges; returns one answer per client (its first

@@ -21,7 +21,7 @@ public final class SocketIOSocket: @unchecked Sendable {
     /// rooms and `data` are the earlier socket's, and the events it missed were sent before its CONNECT.
     public let recovered: Bool
     /// The private session id a client presents to recover (with connection state recovery on).
-    let pid: String?
+    package let pid: String?
     let client: SocketIOClientConnection
     private let dataBox = NIOLockedValueBox<SocketIOValue>(.null)
     /// Set, from the socket's loop, just before the socket's rooms are dropped when it leaves its

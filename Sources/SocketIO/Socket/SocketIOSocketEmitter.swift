@@ -55,15 +55,18 @@ public struct SocketIOSocketEmitter: Sendable {
     @discardableResult
     public func emit(_ event: String, arguments: [SocketIOValue]) -> Bool {
         guard !SocketIOSocket.reservedEventNames.contains(event) else { return false }
-        var packet = SocketIOPacket.event(event, arguments, namespace: self.socket.namespace.name)
-        if self.socket.pid != nil, !self.isVolatile {
-            // Connection state recovery: numbered and kept like a broadcast to the socket's own room.
-            packet = self.socket.namespace.adapter.recordForRecovery(packet, options: SocketIOBroadcastOptions(rooms: [self.socket.id]))
-        }
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.socket.namespace.name)
         let volatile = self.isVolatile
         let compress = self.compresses
-        let numbered = packet
-        self.socket.onEventLoop { $0.emitOnEventLoop(numbered, volatile: volatile, compress: compress) }
+        let socket = self.socket
+        if socket.pid != nil, !volatile {
+            // Connection state recovery: numbered and kept like a broadcast to the socket's own room.
+            socket.namespace.adapter.recordForRecovery(packet, options: SocketIOBroadcastOptions(rooms: [socket.id])) { numbered in
+                socket.onEventLoop { $0.emitOnEventLoop(numbered, volatile: volatile, compress: compress) }
+            }
+        } else {
+            socket.onEventLoop { $0.emitOnEventLoop(packet, volatile: volatile, compress: compress) }
+        }
         return true
     }
 

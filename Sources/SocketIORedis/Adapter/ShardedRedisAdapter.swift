@@ -19,12 +19,9 @@ import SocketIOProtocol
 /// once the other nodes have subscribed again); fetchSockets, allRooms, serverSideEmitWithAck,
 /// serverCount and broadcasts with acks throw ``SocketIOClusterError/redisUnavailable`` at once, and
 /// those waiting for answers when the link drops fail with it too.
-public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterLinkWatching {
+public final class ShardedRedisAdapter: ClusterMessageHandling {
     /// The envelope types.
-    enum MessageType: Int, Sendable {
-        case initialHeartbeat = 1, heartbeat, broadcast, socketsJoin, socketsLeave, disconnectSockets, fetchSockets
-        case fetchSocketsResponse, serverSideEmit, serverSideEmitResponse, broadcastClientCount, broadcastAck, adapterClose
-    }
+    typealias MessageType = ClusterMessageType
 
     /// This node's id (16 hex characters).
     public let uid: String
@@ -149,7 +146,7 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterL
         self.driver.publish(RedisWireCodec.jsonUnlessBinary(envelope), to: channel ?? self.channel, sharded: true)
     }
 
-    func publishResponse(to requester: String, _ type: MessageType, _ data: SocketIOValue) {
+    func publishResponse(to requester: String, _ type: ClusterMessageType, _ data: SocketIOValue) {
         self.publish(type, data, channel: "\(self.channel)\(requester)#")
     }
 
@@ -166,88 +163,14 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterL
         self.local.broadcast(packet, options: options)
     }
 
-    public func broadcastWithAck(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, collector: SocketIOAckCollector) {
-        guard !options.flags.local else {
-            self.local.broadcastWithAck(packet, options: options, collector: collector)
-            return
-        }
-        let requestID = RedisIdentifiers.hex16()
-        self.ackRequests.withLockedValue { $0[requestID] = collector }
-        var published = packet
-        published.ackID = nil
-        self.publish(.broadcast, ["packet": published.wireValue, "requestId": .string(requestID), "opts": options.wireValue])
-        self.eventLoop.scheduleTask(in: .milliseconds(Int64(options.flags.timeout ?? 5000))) { [weak self] in
-            _ = self?.ackRequests.withLockedValue { $0.removeValue(forKey: requestID) }
-        }
-        self.local.broadcastWithAck(packet, options: options, sink: collector)
-        self.announceNodeCount(to: collector, requestID: requestID)
+    /// Requests go to the namespace's main channel.
+    func publishRequest(_ type: ClusterMessageType, _ data: SocketIOValue) {
+        self.publish(type, data)
     }
 
-    // MARK: Server-side operations
-
-    public func fetchSockets(_ options: SocketIOBroadcastOptions) async throws -> [SocketIORemoteSocket] {
-        let localSockets = try await self.local.fetchSockets(options)
-        if options.flags.local { return localSockets }
-        let others = try await self.clusterNodeCount() - 1
-        if others <= 0 { return localSockets }
-        let requestID = RedisIdentifiers.hex16()
-        let timeout = TimeAmount.milliseconds(Int64(options.flags.timeout ?? Int(self.configuration.requestTimeout.nanoseconds / 1_000_000)))
-        let answers = self.requests.start(id: requestID, kind: .fetchSockets, expected: others, timeout: timeout, on: self.eventLoop)
-        self.publish(.fetchSockets, ["opts": options.wireValue, "requestId": .string(requestID)])
-        self.failIfLinkDown(requestID)
-        let remote = try await answers.get().compactMap { SocketIORemoteSocket(wire: $0, namespace: self.namespace) }
-        return localSockets + remote
-    }
-
-    public func addSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
-        if !options.flags.local {
-            self.publish(.socketsJoin, ["opts": options.wireValue, "rooms": .array(rooms.sorted().map(SocketIOValue.string))])
-        }
-        self.local.addSockets(options, rooms: rooms)
-    }
-
-    public func delSockets(_ options: SocketIOBroadcastOptions, rooms: Set<String>) {
-        if !options.flags.local {
-            self.publish(.socketsLeave, ["opts": options.wireValue, "rooms": .array(rooms.sorted().map(SocketIOValue.string))])
-        }
-        self.local.delSockets(options, rooms: rooms)
-    }
-
-    public func disconnectSockets(_ options: SocketIOBroadcastOptions, close: Bool) {
-        if !options.flags.local {
-            self.publish(.disconnectSockets, ["opts": options.wireValue, "close": .bool(close)])
-        }
-        self.local.disconnectSockets(options, close: close)
-    }
-
-    public func serverSideEmit(_ packet: [SocketIOValue]) {
-        self.publish(.serverSideEmit, ["packet": .array(packet)])
-    }
-
-    public func serverSideEmitWithAck(_ packet: [SocketIOValue], timeoutMilliseconds: Int) async throws -> [SocketIOValue] {
-        let others = try await self.clusterNodeCount() - 1
-        guard others > 0 else { return [] }
-        let requestID = RedisIdentifiers.hex16()
-        let answers = self.requests.start(
-            id: requestID, kind: .serverSideEmit, expected: others, timeout: .milliseconds(Int64(timeoutMilliseconds)), on: self.eventLoop
-        )
-        self.publish(.serverSideEmit, ["requestId": .string(requestID), "packet": .array(packet)])
-        self.failIfLinkDown(requestID)
-        return try await answers.get()
-    }
-
-    /// The sharded protocol has no room listing request: the rooms of this node. Throws
-    /// ``SocketIOClusterError/redisUnavailable`` while Redis is unreachable, like the other cluster
-    /// operations.
-    public func allRooms() async throws -> Set<String> {
-        guard self.driver.state == .connected else { throw SocketIOClusterError.redisUnavailable }
-        return self.local.localRooms
-    }
-
-    /// The number of nodes (`PUBSUB SHARDNUMSUB` of the main channel); throws
-    /// ``SocketIOClusterError/redisUnavailable`` while Redis is unreachable.
-    public func serverCount() async throws -> Int {
-        try await self.clusterNodeCount()
+    /// Membership operations go to the namespace's main channel too.
+    func publishMembership(_ type: ClusterMessageType, _ data: SocketIOValue) {
+        self.publish(type, data)
     }
 
     public func close() {
@@ -270,127 +193,14 @@ public final class ShardedRedisAdapter: LocalMembershipForwarding, RedisAdapterL
     package func onRawMessage(_ message: RedisPubSubMessage) {
         do throws(RedisInboundDrop) {
             guard let envelope = RedisWireCodec.decode(message.payload) else { throw RedisInboundDrop(.undecodable, "neither JSON nor MessagePack") }
-            guard case .object = envelope else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }
-            let sender = try RedisInboundFields.string(envelope["uid"], "uid", .malformedEnvelope)
-            let typeNumber = try RedisInboundFields.integer(envelope["type"], "type", in: Int.min...Int.max, .malformedEnvelope)
-            guard let type = MessageType(rawValue: typeNumber) else { throw RedisInboundDrop(.unknownType, "envelope type \(typeNumber)") }
-            if let namespace = try RedisInboundFields.optionalString(envelope["nsp"], "nsp", .malformedEnvelope), namespace != self.namespaceName {
-                throw RedisInboundDrop(.namespaceMismatch, "envelope for another namespace")
-            }
-            if sender == self.uid { return }
-            switch type {
-            case .initialHeartbeat, .heartbeat, .adapterClose:
-                return
-            default:
-                break
-            }
-            guard case .object = envelope["data"] else { throw RedisInboundDrop(.malformedEnvelope, "data is not an object") }
-            let data = envelope["data"] ?? .null
-            if message.channel == self.responseChannel {
-                try self.onResponse(type, data)
-            } else {
-                try self.onMessage(type, data, from: sender)
-            }
+            try self.handleEnvelope(envelope, onResponseChannel: message.channel == self.responseChannel, offset: nil)
         } catch {
-            self.dropInbound(error, channel: message.channel)
+            self.dropInbound(error, source: message.channel)
         }
     }
 
-    private func onMessage(_ type: MessageType, _ data: SocketIOValue, from sender: String) throws(RedisInboundDrop) {
-        switch type {
-        case .broadcast:
-            var packet = try RedisInboundFields.broadcastPacket(data["packet"], namespace: self.namespaceName)
-            let options = try RedisInboundFields.options(data["opts"])
-            if let requestID = try RedisInboundFields.optionalString(data["requestId"], "requestId", .invalidRequest) {
-                packet.ackID = self.namespace?.localAckID()
-                self.local.broadcastWithAck(packet, options: options, sink: ShardedAckForwarder(adapter: self, requester: sender, requestID: requestID))
-            } else {
-                self.local.broadcast(packet, options: options)
-            }
-        case .socketsJoin:
-            let options = try RedisInboundFields.options(data["opts"])
-            self.local.addSockets(options, rooms: try RedisInboundFields.rooms(data["rooms"], "rooms", required: true, .invalidRequest))
-        case .socketsLeave:
-            let options = try RedisInboundFields.options(data["opts"])
-            self.local.delSockets(options, rooms: try RedisInboundFields.rooms(data["rooms"], "rooms", required: true, .invalidRequest))
-        case .disconnectSockets:
-            let options = try RedisInboundFields.options(data["opts"])
-            self.local.disconnectSockets(options, close: try RedisInboundFields.bool(data["close"], "close", default: false, .invalidRequest))
-        case .fetchSockets:
-            let requestID = try RedisInboundFields.string(data["requestId"], "requestId", .invalidRequest)
-            let options = try RedisInboundFields.options(data["opts"])
-            let local = self.local
-            Task {
-                let sockets = (try? await local.fetchSockets(options)) ?? []
-                self.publishResponse(to: sender, .fetchSocketsResponse, [
-                    "requestId": .string(requestID), "sockets": .array(sockets.map(\.wireValue)),
-                ])
-            }
-        case .serverSideEmit:
-            let packet = try RedisInboundFields.serverSideEmitArguments(data["packet"], "packet")
-            guard let requestID = try RedisInboundFields.optionalString(data["requestId"], "requestId", .invalidRequest) else {
-                self.namespace?.handleServerSideEmit(packet, reply: nil)
-                return
-            }
-            let replied = NIOLockedValueBox(false)
-            self.namespace?.handleServerSideEmit(packet) { [weak self] arguments in
-                guard !replied.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
-                self?.publishResponse(to: sender, .serverSideEmitResponse, ["requestId": .string(requestID), "packet": arguments.first ?? .null])
-            }
-        case .fetchSocketsResponse, .serverSideEmitResponse, .broadcastClientCount, .broadcastAck:
-            try self.onResponse(type, data)
-        case .initialHeartbeat, .heartbeat, .adapterClose:
-            break
-        }
-    }
-
-    private func onResponse(_ type: MessageType, _ data: SocketIOValue) throws(RedisInboundDrop) {
-        let requestID = try RedisInboundFields.string(data["requestId"], "requestId", .invalidResponse)
-        switch type {
-        case .broadcastClientCount:
-            let count = try RedisInboundFields.integer(data["clientCount"], "clientCount", in: 0...Int(Int32.max), .invalidResponse)
-            self.ackRequests.withLockedValue { $0[requestID] }?.nodeReported(clientCount: count)
-        case .broadcastAck:
-            self.ackRequests.withLockedValue { $0[requestID] }?.received(data["packet"] ?? .null)
-        case .fetchSocketsResponse:
-            guard case .array(let sockets) = data["sockets"] else { throw RedisInboundDrop(.invalidResponse, "sockets is not an array") }
-            self.requests.answer(requestID, values: sockets)
-        case .serverSideEmitResponse:
-            self.requests.answer(requestID, values: [data["packet"] ?? .null])
-        default:
-            throw RedisInboundDrop(.invalidResponse, "envelope type \(type.rawValue) is not a response")
-        }
-    }
-
-    /// Counts and logs a dropped message.
-    private func dropInbound(_ drop: RedisInboundDrop, channel: String) {
-        self.driver.statistics.countInboundDrop(drop.reason)
-        self.logger.debug("dropped a malformed cluster message", metadata: [
-            "channel": "\(channel)", "reason": "\(drop.reason.rawValue)", "detail": "\(drop.detail)",
-        ])
-    }
-}
-
-/// Reports a remote broadcast-with-ack's local client count and answers to the requesting node.
-final class ShardedAckForwarder: SocketIOAckSink {
-    private let adapter: ShardedRedisAdapter
-    private let requester: String
-    private let requestID: String
-    private let reported = NIOLockedValueBox(false)
-
-    init(adapter: ShardedRedisAdapter, requester: String, requestID: String) {
-        self.adapter = adapter
-        self.requester = requester
-        self.requestID = requestID
-    }
-
-    func expect(_ count: Int) {
-        guard count >= 0, !self.reported.withLockedValue({ let was = $0; $0 = true; return was }) else { return }
-        self.adapter.publishResponse(to: self.requester, .broadcastClientCount, ["requestId": .string(self.requestID), "clientCount": .int(count)])
-    }
-
-    func received(_ response: SocketIOValue) {
-        self.adapter.publishResponse(to: self.requester, .broadcastAck, ["requestId": .string(self.requestID), "packet": response])
+    func deliverRemoteBroadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, offset: String?) {
+        self.local.broadcast(packet, options: options)
     }
 }
 

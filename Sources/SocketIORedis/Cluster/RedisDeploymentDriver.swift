@@ -3,7 +3,7 @@ import NIOCore
 
 /// A driver made from a ``RedisDeployment``: pub/sub, the node directory's key commands, and the state
 /// of each link for readiness and metrics.
-public protocol RedisDeploymentDriver: RedisPubSubDriver, RedisKeyValueCommands {
+public protocol RedisDeploymentDriver: RedisPubSubDriver, RedisKeyValueCommands, RedisCommandSending {
     /// Begins connecting and returns at once.
     func start()
     /// Each link's name (a primary's `host:port`) and state; one entry for a single server.

@@ -436,6 +436,8 @@ class Cluster:
         """How many nodes Redis sees in the namespace `/` cluster (the adapters' own node count)."""
         if mode in SHARDED_MODES:
             return self.redis.shardnumsub(sharded_channel(prefix))
+        if mode == "streams":
+            return self.redis.numsub(sharded_channel(prefix))  # the request channel, PUBLISH/SUBSCRIBE
         return self.redis.numsub(classic_request_channel(prefix))
 
     def wait_members(self, count: int, mode: str, prefix: str = "socket.io") -> None:

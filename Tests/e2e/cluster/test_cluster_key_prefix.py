@@ -8,7 +8,7 @@ import pytest
 
 from cluster_support import Clients, Deliveries, eventually, run, run_emitter
 
-MODES = ["classic", "sharded"]
+MODES = ["classic", "sharded", "streams"]
 
 
 @pytest.mark.parametrize("mode", MODES)

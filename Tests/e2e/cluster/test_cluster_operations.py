@@ -11,8 +11,8 @@ import pytest
 
 from cluster_support import Clients, Deliveries, eventually, expect_exactly, run
 
-MODES = ["classic", "sharded"]
-BROADCAST_MODES = ["classic", "sharded", "sharded-static", "sharded-dynamic-private"]
+MODES = ["classic", "sharded", "streams"]
+BROADCAST_MODES = ["classic", "sharded", "sharded-static", "sharded-dynamic-private", "streams"]
 
 
 async def connect_five(clients, a, b, c):

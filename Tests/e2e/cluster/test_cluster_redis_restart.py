@@ -12,7 +12,7 @@ import pytest
 
 from cluster_support import Clients, eventually, node_stats, run, wait_redis_state
 
-MODES = ["classic", "sharded"]
+MODES = ["classic", "sharded", "streams"]
 TICK_INTERVAL = 0.05
 MAX_TICKS = 600  # the stream never runs longer than this (~30 s)
 OUTAGE_DETECT_TIMEOUT = 10.0
