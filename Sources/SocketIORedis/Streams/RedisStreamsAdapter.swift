@@ -69,7 +69,8 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
         let timeout = hub.configuration.subscribeTimeout
         let kind = self.pubSubKind
         self.subscribed.completeWithTask { [self] in
-            for name in [self.channel, self.responseChannel] {
+            await self.hub.waitUntilPositioned(timeout: timeout)
+            for name in [self.responseChannel, self.channel] {
                 try await self.driver.subscribe(name, kind: kind, timeout: timeout) { [weak self] message in
                     self?.onPubSubMessage(message)
                 }
@@ -128,7 +129,7 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
 
     // MARK: Broadcasting
 
-    public var acceptsBroadcasts: Bool { self.driver.state == .connected }
+    public var acceptsBroadcasts: Bool { self.driver.state == .connected && self.hub.lastReadID != nil }
 
     /// A local broadcast goes out at once. Otherwise the broadcast is appended to the stream: with
     /// recovery on it is delivered here once Redis stored it, with its entry id as the offset (in the

@@ -56,8 +56,19 @@ public final class RedisStreamsHub: Sendable {
         }
     }
 
-    /// The id of the last entry read (nil before the first read).
+    /// The id of the last entry read, or where reading starts (nil until the reader first reached
+    /// Redis).
     public var lastReadID: String? { self.state.withLockedValue { $0.lastID } }
+
+    /// Returns once the reader knows where it reads from (the stream's end when it first reached
+    /// Redis), or when `timeout` passes. Adapters announce themselves to the other nodes only after
+    /// it, so nothing published to a node that counts as a member is missed.
+    func waitUntilPositioned(timeout: TimeAmount) async {
+        let deadline = NIODeadline.now() + timeout
+        while self.lastReadID == nil, NIODeadline.now() < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
 
     /// Stops reading (the read in flight ends when the reader link closes or its block time passes).
     public func close() {
@@ -95,6 +106,11 @@ public final class RedisStreamsHub: Sendable {
     private func readLoop() async {
         var failures = 0
         while !Task.isCancelled, !self.state.withLockedValue({ $0.closed }) {
+            if self.reader.state != .connected {
+                // Not a failure: wait for the link closely, so reading starts as soon as it is up.
+                try? await Task.sleep(for: .milliseconds(10))
+                continue
+            }
             do {
                 let lastID = try await self.startID()
                 let block = String(max(1, self.streams.blockTime.nanoseconds / 1_000_000))

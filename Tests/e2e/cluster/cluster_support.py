@@ -177,9 +177,10 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 class RedisServer:
     """A redis-server child process without persistence, on a loopback port."""
 
-    def __init__(self, binary: str, workdir: Path):
+    def __init__(self, binary: str, workdir: Path, appendonly: bool = False):
         self.binary = binary
         self.workdir = workdir
+        self.appendonly = appendonly
         self.log_path = workdir / "redis-server.log"
         self.port = 0
         self.proc: Optional[subprocess.Popen] = None
@@ -206,7 +207,7 @@ class RedisServer:
 
     def _launch(self) -> bool:
         cmd = [
-            self.binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
+            self.binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "yes" if self.appendonly else "no",
             "--dir", str(self.workdir), "--daemonize", "no",
         ]
         with open(self.log_path, "ab") as log:
@@ -237,6 +238,12 @@ class RedisServer:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=5)
+
+    def terminate(self) -> None:
+        """SIGTERM: Redis shuts down cleanly (with appendonly, its data is on disk for restart())."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
 
     def pause(self) -> None:
         """SIGSTOP: Redis keeps its sockets open (connects even succeed) but answers nothing."""

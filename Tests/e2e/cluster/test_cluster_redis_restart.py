@@ -12,7 +12,9 @@ import pytest
 
 from cluster_support import Clients, eventually, node_stats, run, wait_redis_state
 
-MODES = ["classic", "sharded", "streams"]
+# The streams adapter refuses broadcasts while Redis is away instead of delivering them locally
+# (test_streams_adapter.py covers its outage).
+MODES = ["classic", "sharded"]
 TICK_INTERVAL = 0.05
 MAX_TICKS = 600  # the stream never runs longer than this (~30 s)
 OUTAGE_DETECT_TIMEOUT = 10.0
