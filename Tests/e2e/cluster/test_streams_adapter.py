@@ -1,5 +1,5 @@
 """The Redis streams adapter (`--adapter streams`) with connection state recovery: real redis-server,
-socketio-fixture nodes, raw Socket.IO clients that recover by hand (streams_support.RawSession) and
+socketio-fixture nodes, raw Socket.IO clients that recover by hand (raw_recovery_client.RawSession) and
 python-socketio clients that publish.
 
 - a client that was away while 50 broadcasts went to its room recovers (same id, rooms, data) on
@@ -19,7 +19,7 @@ import pytest
 
 from cluster_support import Clients, Cluster, RedisServer, eventually, redis_server_binary, run, wait_redis_state
 from e2e_common import wait_until
-from streams_support import RawSession
+from raw_recovery_client import RawSession
 
 RECOVERY_MS = "10000"
 MISSED = 50

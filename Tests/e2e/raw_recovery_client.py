@@ -3,8 +3,10 @@ recovery by hand (python-socketio does not implement it), as the reference clien
 answer carries `pid`, each event's last argument is its offset, and a client that comes back sends
 `{pid, offset}` in its CONNECT auth.
 
-  RawSession(port)            an Engine.IO session opened directly on WebSocket (pings answered)
-    .connect(auth=None)       CONNECT on `/`: (events before the answer, the answer, welcome args)
+  RawSession(port)            an Engine.IO session opened directly on WebSocket (pings answered);
+                              `.sid` is the Engine.IO session id
+    .connect(auth=None)       CONNECT on `/`: (events before the answer, the answer, welcome args;
+                              welcome=False for servers that send no `welcome`: then None)
     .request(ack_id, *args)   an event with an ack request: the ack's arguments
     .events_until(pred, t)    events (lists) received until pred(events) holds or t seconds pass
     .close()                  drops the connection (`transport close`)
@@ -33,10 +35,11 @@ def parse(message: str) -> tuple[str, Optional[int], Any]:
 
 
 class RawSession:
-    def __init__(self, port: int, timeout: float = 5.0):
-        self.ws = websocket.create_connection(f"ws://{HOST}:{port}/socket.io/?EIO=4&transport=websocket", timeout=timeout)
+    def __init__(self, port: int, timeout: float = 5.0, host: str = HOST):
+        self.ws = websocket.create_connection(f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket", timeout=timeout)
         first = self.ws.recv()
         assert isinstance(first, str) and first.startswith("0"), f"expected an open packet, got {first!r}"
+        self.sid = json.loads(first[1:])["sid"]
         self.pending: list[str] = []
         self.closed = False
 
@@ -74,17 +77,20 @@ class RawSession:
     def send(self, packet: str) -> None:
         self.ws.send("4" + packet)
 
-    def connect(self, auth: Optional[dict] = None, timeout: float = 5.0) -> tuple[list[list], dict, list]:
+    def connect(self, auth: Optional[dict] = None, timeout: float = 5.0, welcome: bool = True) -> tuple[list[list], dict, Optional[list]]:
         self.send("0" + (json.dumps(auth) if auth is not None else ""))
-        got = self._collect(lambda m: any(x.startswith("0") for x in m) and any('"welcome"' in x for x in m), timeout)
+        got = self._collect(lambda m: any(x.startswith("0") for x in m) and (not welcome or any('"welcome"' in x for x in m)), timeout)
         parsed = [parse(x) for x in got]
         index = next((i for i, p in enumerate(parsed) if p[0] == "0"), None)
         assert index is not None, f"no CONNECT answer within {timeout}s: {got!r}"
         before = [p[2] for p in parsed[:index] if p[0] == "2"]
-        welcome = next((p[2] for p in parsed[index:] if p[0] == "2" and p[2][0] == "welcome"), None)
-        assert welcome is not None, f"no welcome after the CONNECT: {got!r}"
+        if not welcome:
+            self.pending = got[index + 1:]
+            return before, parsed[index][2], None
+        greeting = next((p[2] for p in parsed[index:] if p[0] == "2" and p[2][0] == "welcome"), None)
+        assert greeting is not None, f"no welcome after the CONNECT: {got!r}"
         self.pending = [x for x, p in zip(got[index + 1:], parsed[index + 1:]) if not (p[0] == "2" and p[2][0] == "welcome")]
-        return before, parsed[index][2], welcome
+        return before, parsed[index][2], greeting
 
     def request(self, ack_id: int, *args: Any, timeout: float = 5.0) -> list:
         self.send(f"2{ack_id}" + json.dumps(list(args)))
