@@ -11,12 +11,12 @@ import SocketIORedis
 struct SocketIOEmit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "socketio-emit",
-        abstract: "Emit an event to a Socket.IO cluster through Redis (classic adapter format)."
+        abstract: "Emit an event to a Socket.IO cluster through Redis (classic, sharded or streams adapter format)."
     )
 
     @Option(help: "Redis URL: redis://host:port, redis-cluster://host:port,host:port or redis-sentinel://host:port,host:port/mastername.")
     var redis = "redis://127.0.0.1:6379"
-    @Option(help: "Adapter protocol of the nodes: classic or sharded (always sharded on a Redis Cluster).") var adapter = "classic"
+    @Option(help: "Adapter protocol of the nodes: classic, sharded or streams (classic is refused on a Redis Cluster, where the default is sharded).") var adapter = "classic"
     @Option(name: .customLong("key-prefix"), help: "Redis channel prefix.") var keyPrefix = "socket.io"
     @Option(help: "Namespace.") var namespace = "/"
     @Option(help: "Target room (repeatable); every socket of the namespace when absent.") var room: [String] = []
@@ -28,7 +28,7 @@ struct SocketIOEmit: AsyncParsableCommand {
 
     func validate() throws {
         let deployment = try RedisDeployment(self.redis)
-        guard ["classic", "sharded"].contains(self.adapter) else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
+        guard ["classic", "sharded", "streams"].contains(self.adapter) else { throw ValidationError("unknown --adapter '\(self.adapter)'") }
         if self.adapter == "classic", !deployment.supportsClassicPubSub, self.adapterWasGiven {
             throw ValidationError("\(RedisClusterError.classicModeUnsupported)")
         }
@@ -50,7 +50,12 @@ struct SocketIOEmit: AsyncParsableCommand {
             guard ContinuousClock.now < deadline else { throw ValidationError("Redis at \(self.redis) is not reachable") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let format: RedisEmitter.Format = self.adapter == "sharded" || !deployment.supportsClassicPubSub ? .sharded : .classic
+        let format: RedisEmitter.Format
+        switch self.adapter {
+        case "streams": format = .streams
+        case "sharded": format = .sharded
+        default: format = deployment.supportsClassicPubSub ? .classic : .sharded
+        }
         var emitter = RedisEmitter(driver: driver, keyPrefix: self.keyPrefix, namespace: self.namespace, format: format)
         for room in self.room { emitter = emitter.to(room) }
         for room in self.except { emitter = emitter.except(room) }

@@ -5,7 +5,9 @@ import SocketIOProtocol
 /// Emits to Socket.IO clients from a process that is not a Socket.IO server, through Redis, in the
 /// classic adapter format (compatible with the reference `@socket.io/redis-emitter`) or, with
 /// ``Format/sharded``, as sharded-adapter envelopes on the namespace's main shard channel (SPUBLISH;
-/// the only choice on a Redis Cluster): every node of the cluster delivers to its own clients.
+/// the only choice on a Redis Cluster), or, with ``Format/streams``, as entries of the streams
+/// adapter's stream (`XADD`, so nodes that were away read them too): every node of the cluster
+/// delivers to its own clients.
 ///
 /// ```swift
 /// let emitter = RedisEmitter(driver: driver)
@@ -27,6 +29,10 @@ public struct RedisEmitter: Sendable {
         case classic
         /// The sharded adapter (SPUBLISH of `{uid, nsp, type, data}` envelopes on `prefix#nsp#`).
         case sharded
+        /// The streams adapter: broadcasts and membership operations appended to the stream named
+        /// like the key prefix (`XADD … MAXLEN ~ 10000`; the driver must send commands, as the
+        /// hiredis, cluster and Sentinel drivers do), server-side emits published on `prefix#nsp#`.
+        case streams
     }
 
     /// An emitter for the namespace `namespace` (default `/`) under `keyPrefix`, speaking `format`.
@@ -91,8 +97,8 @@ public struct RedisEmitter: Sendable {
             if !self.flags.compress { fields["compress"] = false }
             flags = .object(fields)
         }
-        if self.format == .sharded {
-            self.publishSharded(.broadcast, ["packet": packet.wireValue, "opts": self.options(flags: flags)])
+        if self.format != .classic {
+            self.publishClusterMessage(.broadcast, ["packet": packet.wireValue, "opts": self.options(flags: flags)])
             return
         }
         let message: SocketIOValue = [
@@ -126,8 +132,8 @@ public struct RedisEmitter: Sendable {
 
     /// Emits `[event, ...args]` to every node's server-side handlers.
     public func serverSideEmit(_ event: String, _ arguments: SocketIOValue...) {
-        if self.format == .sharded {
-            self.publishSharded(.serverSideEmit, ["packet": .array([.string(event)] + arguments)])
+        if self.format != .classic {
+            self.publishClusterMessage(.serverSideEmit, ["packet": .array([.string(event)] + arguments)])
             return
         }
         let request: SocketIOValue = [
@@ -137,8 +143,8 @@ public struct RedisEmitter: Sendable {
     }
 
     private func request(_ type: RedisRequestType, _ extra: [String: SocketIOValue]) {
-        if self.format == .sharded {
-            let shardedType: ShardedRedisAdapter.MessageType
+        if self.format != .classic {
+            let shardedType: ClusterMessageType
             switch type {
             case .remoteJoin: shardedType = .socketsJoin
             case .remoteLeave: shardedType = .socketsLeave
@@ -146,7 +152,7 @@ public struct RedisEmitter: Sendable {
             }
             var data: [(String, SocketIOValue)] = [("opts", self.options(flags: nil))]
             data += extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            self.publishSharded(shardedType, .object(.init(uniqueKeysWithValues: data)))
+            self.publishClusterMessage(shardedType, .object(.init(uniqueKeysWithValues: data)))
             return
         }
         var fields: [(String, SocketIOValue)] = [
@@ -167,10 +173,32 @@ public struct RedisEmitter: Sendable {
         return .object(.init(uniqueKeysWithValues: fields))
     }
 
-    /// SPUBLISHes a sharded-adapter envelope on the namespace's main channel, which every node
-    /// subscribes in every subscription mode.
-    private func publishSharded(_ type: ShardedRedisAdapter.MessageType, _ data: SocketIOValue) {
+    /// A cluster message: for the sharded format an envelope SPUBLISHed on the namespace's main
+    /// channel (which every node subscribes in every subscription mode); for the streams format a
+    /// stream entry, or, for a server-side emit, a MessagePack envelope on the request channel.
+    private func publishClusterMessage(_ type: ClusterMessageType, _ data: SocketIOValue) {
         let envelope: SocketIOValue = ["uid": "emitter", "nsp": .string(self.namespace), "type": .int(type.rawValue), "data": data]
-        self.driver.publish(RedisWireCodec.jsonUnlessBinary(envelope), to: "\(self.keyPrefix)#\(self.namespace)#", sharded: true)
+        let channel = "\(self.keyPrefix)#\(self.namespace)#"
+        guard self.format == .streams else {
+            self.driver.publish(RedisWireCodec.jsonUnlessBinary(envelope), to: channel, sharded: true)
+            return
+        }
+        let sharded = self.driver is RedisClusterDriver
+        if type == .serverSideEmit {
+            self.driver.publish(RedisWireCodec.messagePack(envelope), to: channel, sharded: sharded)
+            return
+        }
+        guard let commands = self.driver as? any RedisCommandSending else {
+            self.driver.statistics.dropped.wrappingIncrement(ordering: .relaxed)
+            return
+        }
+        let stream = self.keyPrefix
+        let arguments = ["XADD", stream, "MAXLEN", "~", String(RedisStreamsConfiguration().maxLength), "*"]
+            + RedisStreamCodec.fields(uid: "emitter", namespace: self.namespace, type: type, data: data)
+        self.driver.statistics.published.wrappingIncrement(ordering: .relaxed)
+        let statistics = self.driver.statistics
+        commands.submit(arguments, key: stream, timeout: .seconds(2)).whenFailure { _ in
+            statistics.dropped.wrappingIncrement(ordering: .relaxed)
+        }
     }
 }

@@ -1,19 +1,21 @@
-"""socketio-emit (a non-Socket.IO process publishing through Redis like the reference emitter)
-against three classic-mode nodes: emits reach exactly the selected clients on every node; --join
-and --disconnect act on every node."""
+"""socketio-emit (a non-Socket.IO process publishing through Redis like the reference emitters)
+against three nodes of each adapter protocol (classic, sharded, streams): emits reach exactly the
+selected clients on every node; --join and --disconnect act on every node."""
 
 import asyncio
+
+import pytest
 
 from cluster_support import Clients, Deliveries, eventually, run, run_emitter
 
 
-async def emit(redis_url, *args):
-    return await asyncio.to_thread(run_emitter, redis_url, *args)
-
-
-def test_emitter_reaches_the_selected_clients_on_every_node(cluster, redis_server):
-    a, b, c = cluster.start_nodes("classic", "node-a", "node-b", "node-c")
+@pytest.mark.parametrize("mode", ["classic", "sharded", "streams"])
+def test_emitter_reaches_the_selected_clients_on_every_node(cluster, redis_server, mode):
+    a, b, c = cluster.start_nodes(mode, "node-a", "node-b", "node-c")
     url = redis_server.url
+
+    async def emit(redis_url, *args):
+        return await asyncio.to_thread(run_emitter, redis_url, "--adapter", mode, *args)
 
     async def scenario():
         async with Clients() as clients:
