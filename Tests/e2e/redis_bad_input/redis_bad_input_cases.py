@@ -377,3 +377,80 @@ def _check_unique(cases: list[Case]) -> None:
 
 _check_unique(CLASSIC)
 _check_unique(SHARDED)
+
+
+# --------------------------------------------------------------------------------------------
+# streams
+# --------------------------------------------------------------------------------------------
+
+
+def entry(type_="3", data=None, uid="zz", nsp=CHAT, omit=()) -> list:
+    """The field/value list of a streams-adapter entry (`data` JSON-encoded unless already text)."""
+    fields = {"uid": uid, "nsp": nsp, "type": type_}
+    if data is not None:
+        fields["data"] = data if isinstance(data, (str, bytes)) else j(data).decode()
+    out: list = []
+    for name, value in fields.items():
+        if name not in omit:
+            out += [name, value]
+    return out
+
+
+def b64(raw: bytes) -> str:
+    import base64
+
+    return base64.b64encode(raw).decode()
+
+
+def own_uid_stream_broadcast(cluster) -> list:
+    return entry("3", {"packet": event("leak", id=-1), "opts": OPTS}, uid=cluster.uids[0])
+
+
+LEAK_BROADCAST = {"packet": event("leak"), "opts": OPTS}
+
+# The streams adapter reads the sharded envelope on its pub/sub channels (requests, responses) with
+# the same checks; room channels do not exist in it.
+STREAMS: list[Case] = [
+    Case(f"pubsub-{case.name}", case.channel, case.payload, case.reason, case.silent, case.fence, case.note)
+    for case in SHARDED if case.channel in ("main", "root", "response_uid0") and not callable(case.payload)
+] + [
+    Case("stream-entry-without-uid", "stream", entry(data=LEAK_BROADCAST, omit=("uid",)), "malformed_envelope", fence="main"),
+    Case("stream-entry-without-type", "stream", entry(data=LEAK_BROADCAST, omit=("type",)), "malformed_envelope", fence="main"),
+    Case("stream-entry-without-nsp", "stream", entry(data=LEAK_BROADCAST, omit=("nsp",)), "malformed_envelope", fence="main"),
+    Case("stream-entry-type-not-a-number", "stream", entry("three", LEAK_BROADCAST), "malformed_envelope", fence="main"),
+    Case("stream-entry-type-huge", "stream", entry("99999999999999999999", LEAK_BROADCAST), "malformed_envelope", fence="main"),
+    Case("stream-entry-type-negative", "stream", entry("-3", LEAK_BROADCAST), "malformed_envelope", fence="main"),
+    Case("stream-entry-type-unknown", "stream", entry("99", LEAK_BROADCAST), "unknown_type", fence="main"),
+    Case("stream-entry-data-broken-json", "stream", entry("3", '{"packet":'), "undecodable", fence="main"),
+    Case("stream-entry-data-json-nesting-100000", "stream", entry("3", '{"a":' * DEEP + "1" + "}" * DEEP), "undecodable", fence="main"),
+    Case("stream-entry-data-not-base64", "stream", entry("3", "%%%"), "undecodable", fence="main"),
+    Case("stream-entry-data-base64-of-garbage", "stream", entry("3", b64(b"\xc1\xff")), "undecodable", fence="main"),
+    Case("stream-entry-data-base64-msgpack-nesting-100000", "stream", entry("3", b64(b"\x81\xa1a" * DEEP + b"\xc0")), "undecodable", fence="main"),
+    Case("stream-entry-data-base64-map32-header-ffffffff", "stream", entry("3", b64(b"\xdf\xff\xff\xff\xff")), "undecodable", fence="main"),
+    Case("stream-entry-data-base64-msgpack-string", "stream", entry("3", b64(msgpack("leak"))), "malformed_envelope", fence="main"),
+    Case("stream-broadcast-without-data", "stream", entry("3"), "malformed_envelope", fence="main"),
+    Case("stream-broadcast-without-packet", "stream", entry("3", {"opts": OPTS}), "invalid_packet", fence="main"),
+    Case("stream-broadcast-packet-a-string", "stream", entry("3", {"packet": "leak", "opts": OPTS}), "invalid_packet", fence="main"),
+    Case("stream-broadcast-ack-id-minus-1", "stream", entry("3", {"packet": event("leak", id=-1), "opts": OPTS}), "invalid_packet", fence="main"),
+    Case("stream-broadcast-reserved-event", "stream", entry("3", {"packet": event("connect"), "opts": OPTS}), "invalid_packet", fence="main"),
+    Case("stream-broadcast-packet-of-another-namespace", "stream", entry("3", {"packet": event("leak", nsp=ROOT), "opts": OPTS}),
+         "namespace_mismatch", fence="main"),
+    Case("stream-broadcast-without-opts", "stream", entry("3", {"packet": event("leak")}), "invalid_options", fence="main"),
+    Case("stream-broadcast-rooms-hold-an-object", "stream", entry("3", {"packet": event("leak"), "opts": {"rooms": [{}], "except": []}}),
+         "invalid_options", fence="main"),
+    Case("stream-broadcast-binary-packet-ack-id-huge", "stream",
+         entry("3", b64(msgpack({"packet": {"type": 2, "data": ["leak", b"\x00\x01"], "nsp": CHAT, "id": 1 << 62}, "opts": OPTS}))),
+         "invalid_packet", fence="main"),
+    Case("stream-disconnect-sockets-without-data", "stream", entry("6"), "malformed_envelope", fence="main", note="must disconnect nobody"),
+    Case("stream-disconnect-sockets-without-opts", "stream", entry("6", {"close": True}), "invalid_options", fence="main",
+         note="must disconnect nobody"),
+    Case("stream-disconnect-sockets-opts-null", "stream", entry("6", {"opts": None, "close": True}), "invalid_options", fence="main"),
+    Case("stream-sockets-join-without-rooms", "stream", entry("4", {"opts": OPTS}), "invalid_request", fence="main"),
+    Case("stream-sockets-leave-rooms-a-string", "stream", entry("5", {"opts": OPTS, "rooms": "x"}), "invalid_request", fence="main"),
+    Case("stream-entry-of-an-unknown-namespace", "stream", entry("6", {"opts": EVERYONE}, nsp="/nowhere"), None, fence="main",
+         note="no adapter for it: ignored"),
+    Case("stream-heartbeat", "stream", entry("2"), None, fence="main", note="heartbeats mean nothing to this adapter"),
+    Case("stream-own-uid-broadcast-ack-id-minus-1", "stream", own_uid_stream_broadcast, "invalid_packet", silent=(0,), fence="main"),
+]
+
+_check_unique(STREAMS)

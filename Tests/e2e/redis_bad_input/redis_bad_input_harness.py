@@ -307,9 +307,12 @@ class Cluster:
     """redis-server, two nodes in one adapter mode, one Member on each node."""
 
     def __init__(self, mode: str, workdir: Path):
-        assert mode in ("classic", "sharded")
+        assert mode in ("classic", "sharded", "streams")
         self.mode = mode
         self.sharded = mode == "sharded"
+        # The streams adapter: requests and responses on `P#N#` / `P#N#<uid>#` (PUBLISH), broadcasts
+        # and membership operations as entries of the stream `P` (the `stream` channel key: XADD).
+        self.streams = mode == "streams"
         self.workdir = workdir
         self.redis = RedisServer(redis_server_binary(), workdir)
         self.redis.start()
@@ -331,8 +334,10 @@ class Cluster:
     # -- channels ------------------------------------------------------------------------------
 
     def channel(self, key: str) -> str:
+        if key == "stream":
+            return PREFIX
         if key == "response_uid0":
-            return f"{PREFIX}#{CHAT}#{self.uids[0]}#" if self.sharded else f"{PREFIX}-response#{CHAT}#{self.uids[0]}#"
+            return f"{PREFIX}#{CHAT}#{self.uids[0]}#" if self.sharded or self.streams else f"{PREFIX}-response#{CHAT}#{self.uids[0]}#"
         return {
             "main": f"{PREFIX}#{CHAT}#",
             "root": f"{PREFIX}#{ROOT}#",
@@ -357,7 +362,12 @@ class Cluster:
         reply = self.redis.command("PUBSUB", "SHARDNUMSUB" if self.sharded else "NUMSUB", channel)
         return int(reply[1])
 
-    def publish(self, key: str, payload: bytes) -> int:
+    def publish(self, key: str, payload: Any) -> int:
+        """Publishes `payload` on the channel `key`; for `stream`, appends the entry whose field/value
+        list `payload` is. Returns how many nodes get it."""
+        if key == "stream":
+            self.resp.command("XADD", PREFIX, "MAXLEN", "~", "10000", "*", *payload)
+            return len(self.receivers(key))
         return int(self.resp.command("SPUBLISH" if self.sharded else "PUBLISH", self.channel(key), payload))
 
     def listen(self, channel: str) -> Listener:
@@ -376,7 +386,7 @@ class Cluster:
         for node in self.nodes:
             assert wait_until(lambda: not node.alive() or node.ready(), READY_TIMEOUT) and node.alive(), \
                 f"{node.node_id} not ready\n{node.log_tail()}"
-        joined = [self.channel("main"), self.channel("root")] if self.sharded else [self.channel("request"), self.channel("root_request")]
+        joined = [self.channel("main"), self.channel("root")] if self.sharded or self.streams else [self.channel("request"), self.channel("root_request")]
         for name in joined:
             assert wait_until(lambda: self.subscribers(name) == 2, SUBSCRIBE_TIMEOUT), f"{name}: {self.subscribers(name)} subscriber(s)\n{self.logs()}"
         self.members = []
@@ -392,8 +402,9 @@ class Cluster:
     def _learn_uids(self) -> None:
         """Each node's uid in /chat: from its own response channel, told apart by publishing the fence on
         each one and seeing which node counts it."""
-        if self.sharded:
-            command, pattern, shape = "SHARDCHANNELS", f"{PREFIX}#{CHAT}#*", re.compile(rf"^{re.escape(PREFIX)}#{re.escape(CHAT)}#([0-9a-f]{{16}})#$")
+        if self.sharded or self.streams:
+            command = "SHARDCHANNELS" if self.sharded else "CHANNELS"
+            pattern, shape = f"{PREFIX}#{CHAT}#*", re.compile(rf"^{re.escape(PREFIX)}#{re.escape(CHAT)}#([0-9a-f]{{16}})#$")
         else:
             command, pattern, shape = "CHANNELS", f"{PREFIX}-response#{CHAT}#*", re.compile(rf"^{re.escape(PREFIX)}-response#{re.escape(CHAT)}#([A-Za-z0-9]{{6}})#$")
         channels = [c.decode() for c in self.redis.command("PUBSUB", command, pattern)]
@@ -401,7 +412,7 @@ class Cluster:
         assert len(uids) == 2, f"expected 2 per-node response channels, Redis lists {channels}"
         owner: dict[int, str] = {}
         for uid in uids:
-            channel = f"{PREFIX}#{CHAT}#{uid}#" if self.sharded else f"{PREFIX}-response#{CHAT}#{uid}#"
+            channel = f"{PREFIX}#{CHAT}#{uid}#" if self.sharded or self.streams else f"{PREFIX}-response#{CHAT}#{uid}#"
             before = self.drops()
             command_name = "SPUBLISH" if self.sharded else "PUBLISH"
             assert int(self.resp.command(command_name, channel, FENCE)) == 1
@@ -468,7 +479,7 @@ class Cluster:
         expected_receivers = len(self.receivers(case.channel))
         if got != expected_receivers:
             verdict.problems.append(f"Redis delivered the message to {got} subscriber(s), expected {expected_receivers}")
-        fence = case.fence or (case.channel if self.decoders(case.channel) else "main")
+        fence = case.fence or (case.channel if self.decoders(case.channel) and case.channel != "stream" else "main")
         self.publish(fence, FENCE)
         expected: list[dict[str, int]] = []
         for index, counts in enumerate(before):
@@ -516,7 +527,7 @@ class Cluster:
             verdict.problems.append(f"Redis delivered the message to {got} subscriber(s), expected {wanted}")
         if expect is not None and not wait_until(expect, EVENT_TIMEOUT):
             verdict.problems.append(f"the well-formed message was not acted on: {what}")
-        fence = key if self.decoders(key) else "main"
+        fence = key if self.decoders(key) and key != "stream" else "main"
         self.publish(fence, FENCE)
         expected = []
         for index, counts in enumerate(before):
