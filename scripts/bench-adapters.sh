@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The Redis adapter protocols side by side under the same cross-node fan-out: three socketio-node
+# processes (release build) on one fresh redis-server per protocol (classic, sharded, streams, and
+# streams with connection state recovery, where every broadcast is delivered only once Redis stored
+# it), `socketio-bench cluster-fanout` at 100 broadcasts/s and at the maximum rate. Prints one
+# markdown row per protocol and rate: delivered messages/s, p50/p99 latency, the nodes' CPU per
+# delivered message, and Redis' CPU (%core, from /proc/PID/stat over the run).
+#
+# Environment: BENCH_SCRATCH (SwiftPM scratch path with release socketio-node and socketio-bench,
+# default .build-bench), CLIENTS (receivers, default 100), DURATION (s, default 8), WARMUP (s,
+# default 2), MODES (default "classic sharded streams streams+recovery"). Every process it starts is
+# stopped by PID at exit.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+bin="${BENCH_SCRATCH:-.build-bench}/release"
+clients="${CLIENTS:-100}"
+duration="${DURATION:-8}"
+warmup="${WARMUP:-2}"
+modes="${MODES:-classic sharded streams streams+recovery}"
+work="$(mktemp -d /tmp/bench-adapters.XXXXXX)"
+pids=()
+
+log() { printf 'bench-adapters: %s\n' "$*" >&2; }
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in "$bin/socketio-node" "$bin/socketio-bench"; do
+    [ -x "$tool" ] || { log "missing $tool: swift build -c release --scratch-path ${BENCH_SCRATCH:-.build-bench} --product $(basename "$tool")"; exit 1; }
+done
+command -v redis-server >/dev/null || { log "redis-server not found (make test-deps installs it)"; exit 1; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+printf '| adapter | rate | delivered msg/s | p50 µs | p99 µs | nodes CPU µs per delivered message | Redis %%core |\n'
+printf '|---|---|---:|---:|---:|---:|---:|\n'
+for mode in $modes; do
+    adapter="${mode%%+*}"
+    extra=()
+    [ "$mode" = "streams+recovery" ] && extra=(--recovery 2m)
+    redis_port="$(free_port)"
+    mkdir -p "$work/$mode-redis"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/$mode-redis" >"$work/$mode-redis.log" 2>&1 &
+    redis_pid=$!
+    pids+=("$redis_pid")
+    for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+    urls=() server_pids=() node_pids=()
+    for i in 1 2 3; do
+        port="$(free_port)"
+        "$bin/socketio-node" --host 127.0.0.1 --port "$port" --node-id "bench$i" --redis "redis://127.0.0.1:$redis_port" \
+            --adapter "$adapter" "${extra[@]}" --bench-handlers --log-level warning >"$work/$mode-node$i.log" 2>&1 &
+        node_pids+=($!)
+        pids+=($!)
+        urls+=(--url "http://127.0.0.1:$port")
+        server_pids+=(--server-pid "$!")
+    done
+    for i in 0 1 2; do
+        for _ in $(seq 1 200); do
+            curl -fs "${urls[$((i * 2 + 1))]}/readyz" >/dev/null 2>&1 && break
+            sleep 0.05
+        done
+    done
+    before="$(cpu_ticks "$redis_pid")"
+    started=$SECONDS
+    "$bin/socketio-bench" cluster-fanout "${urls[@]}" "${server_pids[@]}" --clients "$clients" --payload-size 32 \
+        --rate 100 --rate max --duration "$duration" --warmup "$warmup" --json "$work/$mode.json" >"$work/$mode-bench.log" 2>&1 \
+        || { log "$mode: the bench failed"; tail -n 20 "$work/$mode-bench.log" >&2; }
+    elapsed=$((SECONDS - started))
+    redis_cpu="$(( ($(cpu_ticks "$redis_pid") - before) * 100 / $(getconf CLK_TCK) / (elapsed > 0 ? elapsed : 1) ))%"
+    [ -f "$work/$mode.json" ] && python3 - "$work/$mode.json" "$mode" "$redis_cpu" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+def f(value, digits=0):
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+for run in report["runs"]:
+    latency = run.get("latency") or {}
+    cpu = (run.get("serverCPU") or {}).get("microsecondsPerOperation")
+    print(f"| {sys.argv[2]} | {run['label']} | {f(run['operationsPerSecond'])} | {f(latency.get('p50Microseconds'))} | "
+          f"{f(latency.get('p99Microseconds'))} | {f(cpu, 2)} | {sys.argv[3]} |")
+PY
+    for pid in "${node_pids[@]}" "$redis_pid"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+done
