@@ -328,7 +328,8 @@ enum FixtureHandlers {
             if options["compress"]?.boolValue == false { target = target.compress(false) }
             let arguments = Array(event.arguments.dropFirst(2))
             guard options["confirmed"]?.boolValue == true else {
-                event.ack?(.bool(target.emit(name, arguments: arguments)))
+                let accepted = target.emit(name, arguments: arguments)  // not inside `ack?(…)`: it runs without an ack too
+                event.ack?(.bool(accepted))
                 return
             }
             let ack = event.ack

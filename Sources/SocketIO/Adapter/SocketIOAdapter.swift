@@ -60,6 +60,10 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     /// Redis streams adapter numbers an event once Redis has stored it): `deliver` receives the packet
     /// to send, numbered or, when the broker could not store it, as it was.
     func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, then deliver: @escaping @Sendable (SocketIOPacket) -> Void)
+    /// The events a recovered socket must still get after its missed events: those this node
+    /// delivered to its rooms between the end of ``restoreSession(pid:offset:)``'s read and the
+    /// moment the socket joined them (asked once, right after the join).
+    func eventsSinceRestore(of socketID: String) -> [[SocketIOValue]]
 
     // Durable broadcasts.
 
@@ -83,6 +87,8 @@ extension SocketIOAdapter {
     public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, then deliver: @escaping @Sendable (SocketIOPacket) -> Void) {
         deliver(self.recordForRecovery(packet, options: options))
     }
+    /// An adapter whose restore and delivery cannot interleave has nothing to add.
+    public func eventsSinceRestore(of socketID: String) -> [[SocketIOValue]] { [] }
     /// Adapters that deliver at once always accept.
     public var acceptsBroadcasts: Bool { true }
     /// Broadcasts; accepted at once.

@@ -208,7 +208,7 @@ final class SocketIOClientConnection: EngineSessionHandler, @unchecked Sendable 
             socket.join(Set(restored.session.rooms))
             // As the reference: the missed events go out before the CONNECT (the client holds them
             // until it is connected), each with its offset.
-            for data in restored.missedPackets {
+            for data in restored.missedPackets + socket.namespace.adapter.eventsSinceRestore(of: socket.id) {
                 self.sendOnEventLoop(SocketIOPacket(type: .event, namespace: socket.namespace.name, payload: .array(data)))
             }
         }

@@ -125,9 +125,11 @@ extension ClusterMessageHandling {
 
 extension ClusterMessageHandling {
     /// Checks an envelope and acts on it; `onResponseChannel` when it came on this node's own
-    /// response channel. Messages of this node and heartbeats are ignored; anything that is not
-    /// exactly the protocol's shape throws (the caller counts the drop).
-    func handleEnvelope(_ envelope: SocketIOValue, onResponseChannel: Bool, offset: String?) throws(RedisInboundDrop) {
+    /// response channel. Messages of this node and heartbeats are ignored (except this node's own
+    /// broadcasts without acks when `ownBroadcasts`: the streams adapter delivers those from the
+    /// stream, in the stream's order); anything that is not exactly the protocol's shape throws (the
+    /// caller counts the drop).
+    func handleEnvelope(_ envelope: SocketIOValue, onResponseChannel: Bool, offset: String?, ownBroadcasts: Bool = false) throws(RedisInboundDrop) {
         guard case .object = envelope else { throw RedisInboundDrop(.malformedEnvelope, "not an object") }
         let sender = try RedisInboundFields.string(envelope["uid"], "uid", .malformedEnvelope)
         let typeNumber = try RedisInboundFields.integer(envelope["type"], "type", in: Int.min...Int.max, .malformedEnvelope)
@@ -135,7 +137,9 @@ extension ClusterMessageHandling {
         if let namespace = try RedisInboundFields.optionalString(envelope["nsp"], "nsp", .malformedEnvelope), namespace != self.namespaceName {
             throw RedisInboundDrop(.namespaceMismatch, "envelope for another namespace")
         }
-        if sender == self.uid { return }
+        if sender == self.uid {
+            guard ownBroadcasts, type == .broadcast, case .object = envelope["data"], envelope["data"]?["requestId"] == nil else { return }
+        }
         switch type {
         case .initialHeartbeat, .heartbeat, .adapterClose:
             return

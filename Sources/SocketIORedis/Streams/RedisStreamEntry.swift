@@ -30,6 +30,14 @@ enum RedisStreamCodec {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
+    /// An entry id as a comparable pair (milliseconds, sequence); nil when it is not an entry id.
+    static func order(_ id: String) -> (UInt64, UInt64)? {
+        guard self.isEntryID(id), let dash = id.firstIndex(of: "-"), let ms = UInt64(id[..<dash]),
+            let sequence = UInt64(id[id.index(after: dash)...])
+        else { return nil }
+        return (ms, sequence)
+    }
+
     /// The id right after `id` (same milliseconds, sequence + 1), for an exclusive range start;
     /// nil when `id` is not an entry id or its sequence cannot grow.
     static func nextID(after id: String) -> String? {

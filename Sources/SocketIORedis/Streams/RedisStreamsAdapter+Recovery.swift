@@ -21,8 +21,36 @@ extension RedisStreamsAdapter {
     // MARK: Membership hooks (sessions of connected sockets)
 
     public func addAll(_ socket: SocketIOSocket, rooms: Set<String>) {
-        self.local.addAll(socket, rooms: rooms)
-        if self.recovery != nil, let pid = socket.pid { self.sessions.touch(socket, pid: pid) }
+        guard self.recovery != nil, let pid = socket.pid else {
+            self.local.addAll(socket, rooms: rooms)
+            return
+        }
+        if !socket.recovered || !self.joinRecovered(socket, rooms: rooms) {
+            self.local.addAll(socket, rooms: rooms)
+        }
+        self.sessions.touch(socket, pid: pid)
+    }
+
+    /// A recovered socket's first join: under the delivery lock it joins every room of its session
+    /// at once and collects what was delivered to them since its restore read the stream (taken by
+    /// ``eventsSinceRestore(of:)``). False when no restore of this node waits for it.
+    private func joinRecovered(_ socket: SocketIOSocket, rooms: Set<String>) -> Bool {
+        self.recent.withLockedValue { recent in
+            guard let handover = recent.takeHandover(socket.id) else { return false }
+            self.local.addAll(socket, rooms: rooms.union(handover.rooms))
+            let (events, complete) = recent.since(handover)
+            if !complete {
+                self.logger.warning("a recovered socket may have missed broadcasts delivered while it joined", metadata: [
+                    "namespace": "\(self.namespaceName)", "socket": "\(socket.id)",
+                ])
+            }
+            recent.keepCatchUp(events, for: socket.id)
+            return true
+        }
+    }
+
+    public func eventsSinceRestore(of socketID: String) -> [[SocketIOValue]] {
+        self.recent.withLockedValue { $0.takeCatchUp(socketID) }
     }
 
     public func del(_ socketID: String, room: String) {
@@ -85,7 +113,10 @@ extension RedisStreamsAdapter {
         var missed: [[SocketIOValue]] = []
         var cursor = offset
         var scanned = 0
+        var counterAtLastRead = self.recent.withLockedValue { $0.counter }
         while scanned < self.streams.maxRestoreScan, let start = RedisStreamCodec.nextID(after: cursor) {
+            // Deliveries counted after this point may be ones this read does not return.
+            counterAtLastRead = self.recent.withLockedValue { $0.counter }
             let reply = try await self.commands.command(
                 ["XRANGE", stream, start, "+", "COUNT", String(Self.restorePageSize)], key: stream, timeout: timeout
             )
@@ -99,7 +130,11 @@ extension RedisStreamsAdapter {
             }
             if entries.count < Self.restorePageSize { break }
         }
-        guard scanned < self.streams.maxRestoreScan else { return nil }
+        guard scanned < self.streams.maxRestoreScan, let readThrough = RedisStreamCodec.order(cursor) else { return nil }
+        let now = NIODeadline.now()
+        self.recent.withLockedValue { recent in
+            recent.expect(socketID: session.sid, rooms: session.rooms, readThrough: readThrough, counter: counterAtLastRead, now: now)
+        }
         return SocketIORecoveredSession(session: session, missedPackets: missed)
     }
 

@@ -43,6 +43,8 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
     /// Connection state recovery, when the server has it on.
     let recovery: SocketIOConnectionStateRecovery?
     let sessions: RedisLiveSessions
+    /// Deliveries in stream order and pending recoveries, behind the delivery lock.
+    let recent = NIOLockedValueBox(RedisRecentBroadcasts())
     private let subscribed: EventLoopPromise<Void>
     private let linkObserver = NIOLockedValueBox<Int?>(nil)
 
@@ -132,8 +134,9 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
     public var acceptsBroadcasts: Bool { self.driver.state == .connected && self.hub.lastReadID != nil }
 
     /// A local broadcast goes out at once. Otherwise the broadcast is appended to the stream: with
-    /// recovery on it is delivered here once Redis stored it, with its entry id as the offset (in the
-    /// order Redis stored them); with recovery off it is delivered here at once. Refused (counted in
+    /// recovery on it is delivered here when the reader reads it back, with its entry id as the
+    /// offset, so every node delivers in the stream's order and a client's last offset covers
+    /// everything before it; with recovery off it is delivered here at once. Refused (counted in
     /// `dropped`) while Redis is unreachable.
     public func broadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) {
         self.broadcastDurably(packet, options: options).whenFailure { [weak self] error in self?.refused("broadcast", error) }
@@ -154,13 +157,10 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
         }
         guard self.acceptsBroadcasts else { return self.eventLoop.makeFailedFuture(SocketIOClusterError.redisUnavailable) }
         let stored = self.append(.broadcast, ["packet": packet.wireValue, "opts": options.wireValue])
-        guard self.numbers(packet, options: options) else {
+        if self.recovery == nil {
             self.local.broadcast(packet, options: options)
-            return stored.map { _ in }
         }
-        return stored.map { [local = self.local] id in
-            local.broadcast(Self.appendingOffset(id, to: packet), options: options)
-        }
+        return stored.map { _ in }
     }
 
     /// Whether recovery numbers this packet: an event without ack id, not volatile, recovery on.
@@ -176,30 +176,35 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
         return numbered
     }
 
-    /// A `socket.emit` with recovery on is stored like a broadcast to the socket's own room and sent
-    /// once Redis numbered it; when Redis could not store it, it is sent as it is (the client's offset
-    /// stays where it was, so a later recovery neither repeats nor skips anything).
+    /// A `socket.emit` with recovery on is stored like a broadcast to the socket's own room and
+    /// delivered, numbered, when the reader reads it back (in the stream's order); when Redis could
+    /// not store it, it is sent as it is (the client's offset stays where it was, so a later recovery
+    /// neither repeats nor skips anything).
     public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, then deliver: @escaping @Sendable (SocketIOPacket) -> Void) {
         guard self.numbers(packet, options: options), self.acceptsBroadcasts else {
             deliver(packet)
             return
         }
-        self.append(.broadcast, ["packet": packet.wireValue, "opts": options.wireValue]).whenComplete { result in
-            switch result {
-            case .success(let id): deliver(Self.appendingOffset(id, to: packet))
-            case .failure: deliver(packet)
-            }
-        }
+        self.append(.broadcast, ["packet": packet.wireValue, "opts": options.wireValue]).whenFailure { _ in deliver(packet) }
     }
 
     /// The synchronous form cannot wait for Redis: the packet goes out unnumbered.
     public func recordForRecovery(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions) -> SocketIOPacket { packet }
 
+    /// A broadcast read from the stream (or, without offset, from a channel). Numbered ones are
+    /// delivered under the delivery lock and remembered, so a recovering socket's join and a delivery
+    /// never interleave (see ``RedisRecentBroadcasts``).
     func deliverRemoteBroadcast(_ packet: SocketIOPacket, options: SocketIOBroadcastOptions, offset: String?) {
-        if let offset, self.numbers(packet, options: options) {
-            self.local.broadcast(Self.appendingOffset(offset, to: packet), options: options)
-        } else {
+        guard let offset, self.numbers(packet, options: options), let id = RedisStreamCodec.order(offset) else {
             self.local.broadcast(packet, options: options)
+            return
+        }
+        let numbered = Self.appendingOffset(offset, to: packet)
+        self.recent.withLockedValue { recent in
+            if case .array(let arguments)? = numbered.payload {
+                recent.record(id: id, arguments: arguments, options: options)
+            }
+            self.local.broadcast(numbered, options: options)
         }
     }
 
@@ -209,7 +214,7 @@ public final class RedisStreamsAdapter: ClusterMessageHandling {
     func onStreamEntry(_ entry: RedisStreamEntry) {
         do throws(RedisInboundDrop) {
             let envelope = try RedisStreamCodec.envelope(of: entry)
-            try self.handleEnvelope(envelope, onResponseChannel: false, offset: entry.id)
+            try self.handleEnvelope(envelope, onResponseChannel: false, offset: entry.id, ownBroadcasts: self.recovery != nil)
         } catch {
             self.dropInbound(error, source: self.streams.streamName)
         }

@@ -171,3 +171,45 @@ def test_a_client_that_leaves_on_purpose_cannot_be_recovered(cluster, redis_serv
         second.close()
 
     run(scenario(), timeout=60)
+
+
+def test_a_client_recovering_while_broadcasts_keep_coming_gets_each_exactly_once(cluster):
+    """The hand-over from the restore's read of the stream to live delivery: broadcasts keep arriving
+    (from another node) while the client recovers; missed, caught-up and live ones together are
+    every broadcast after its offset, in order, once."""
+    a = cluster.start_node("node-a", "streams", "--recovery", RECOVERY_MS)
+    b = cluster.start_node("node-b", "streams", "--recovery", RECOVERY_MS)
+    cluster.wait_members(2, "streams")
+    total = 300
+
+    async def scenario():
+        async with Clients() as clients:
+            publisher = await clients.connect(a, "websocket", "publisher")
+            first = await asyncio.to_thread(RawSession, a.port)
+            _, answer, _ = await asyncio.to_thread(first.connect)
+            assert await asyncio.to_thread(first.request, 1, "join", "room") == [True]
+            assert await publisher.call_ack("emit-to", {"rooms": ["room"]}, "news", 0) is True
+            got = await asyncio.to_thread(first.events_until, lambda e: 0 in news_numbers(e), 5.0)
+            offset = [e for e in got if e[0] == "news"][0][2]
+            first.close()
+            await asyncio.sleep(0.3)
+
+            async def publish():
+                for n in range(1, total + 1):
+                    assert await publisher.call_ack("emit-to", {"rooms": ["room"]}, "news", n) is True
+                    await asyncio.sleep(0.003)
+
+            sending = asyncio.create_task(publish())
+            await asyncio.sleep(0.3)
+            second = await asyncio.to_thread(RawSession, b.port)
+            before, again, _ = await asyncio.to_thread(second.connect, {"pid": answer["pid"], "offset": offset})
+            assert again["sid"] == answer["sid"], again
+            after = await asyncio.to_thread(second.events_until, lambda e: total in news_numbers(e), 20.0)
+            await asyncio.wait_for(sending, 30)
+            got = news_numbers(before) + news_numbers(after)
+            assert got == list(range(1, total + 1)), f"{len(before)} missed, {len(after)} live; gaps or repeats: {got}"
+            offsets = [e[2] for e in before + after if e[0] == "news"]
+            assert len(set(offsets)) == total, "an offset repeats"
+            second.close()
+
+    run(scenario(), timeout=90)
