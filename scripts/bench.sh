@@ -239,6 +239,13 @@ if [ "$quick" != 1 ] && [ "$server_kind" = node ] && command -v redis-cli >/dev/
         || { log "redis-cluster: failed; the page will have no cluster comparison"; rm -f "$results/redis-cluster.md"; }
 fi
 
+# 5c. The adapter protocols side by side: classic, sharded, streams, streams with recovery.
+if [ "$quick" != 1 ] && [ "$server_kind" = node ] && command -v redis-server >/dev/null; then
+    log "adapters: scripts/bench-adapters.sh"
+    BENCH_SCRATCH="$scratch" DURATION="$d" WARMUP="$w" scripts/bench-adapters.sh >"$results/adapters.md" \
+        || { log "adapters: failed; the page will have no adapter comparison"; rm -f "$results/adapters.md"; }
+fi
+
 # 6. Optional: the reference Node server, same commands.
 if [ "${BENCH_REFERENCE:-0}" = 1 ]; then
     refdir="$scratch/reference"
@@ -284,6 +291,13 @@ import json, os, sys
 
 results, out, started_at, up_before, up_after, commit, quick, server_kind = sys.argv[1:9]
 REDIS_CLUSTER_HEADING = "## One Redis versus a 3-primary Redis Cluster (`scripts/bench-redis-cluster.sh`)"
+ADAPTERS_HEADING = "## The Redis adapters side by side (`scripts/bench-adapters.sh`)"
+ADAPTERS_TEXT = [
+    "Three socketio-node processes on a fresh redis-server per adapter, `socketio-bench cluster-fanout` (100 receivers",
+    "spread over the nodes, publisher on the first) at 100 broadcasts/s and at the maximum rate. `streams+recovery`",
+    "adds `--recovery 2m`: every broadcast is then delivered, on every node, only once it was read back from the",
+    "stream. CPU is the three nodes' user + system time per delivered message; Redis CPU over the whole run.",
+]
 REDIS_CLUSTER_TEXT = [
     "Three socketio-node processes (sharded adapter) on one redis-server, then on a 3-primary Redis Cluster made with",
     "`redis-cli --cluster create`; three rooms whose shard channels hash to the three primaries, one",
@@ -528,6 +542,15 @@ if os.path.exists(redis_cluster):
     lines.extend(REDIS_CLUSTER_TEXT)
     lines.append("")
     lines.append(open(redis_cluster).read().strip())
+    lines.append("")
+
+adapters = os.path.join(results, "adapters.md")
+if os.path.exists(adapters):
+    lines.append(ADAPTERS_HEADING)
+    lines.append("")
+    lines.extend(ADAPTERS_TEXT)
+    lines.append("")
+    lines.append(open(adapters).read().strip())
     lines.append("")
 
 report, cmd = reports["codec"]
