@@ -15,7 +15,7 @@ SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 SCRATCH=.build-fuzz
-ALL_TARGETS="engineio-packet engineio-payload websocket-frames permessage-deflate http-request socketio-packet socketio-msgpack-packet json codable msgpack redis-wire resp-reply"
+ALL_TARGETS="engineio-packet engineio-payload websocket-frames permessage-deflate http-request socketio-packet socketio-msgpack-packet json codable msgpack redis-wire resp-reply redis-stream"
 FUZZ_TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 case "$FUZZ_SECONDS" in ''|*[!0-9]*) echo "fuzz: FUZZ_SECONDS must be a whole number of seconds" >&2; exit 2 ;; esac

@@ -29,6 +29,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case redisWire = "redis-wire"
     /// The RESP reply reader (hiredis), fed in input-chosen splits.
     case respReply = "resp-reply"
+    /// What the streams adapter reads from Redis: stream replies and entries, ids, data, sessions.
+    case redisStream = "redis-stream"
 
     /// Runs the target on one input.
     public func run(_ bytes: UnsafeRawBufferPointer) {
@@ -45,6 +47,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .messagePack: MessagePackFuzzing.run(bytes)
         case .redisWire: RedisWireFuzzing.run(bytes)
         case .respReply: RESPReplyFuzzing.run(bytes)
+        case .redisStream: RedisStreamFuzzing.run(bytes)
         }
     }
 

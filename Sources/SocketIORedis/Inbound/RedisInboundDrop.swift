@@ -27,9 +27,9 @@ public enum RedisInboundDropReason: String, CaseIterable, Sendable, Hashable {
 
 /// A message refused by the inbound checks, with the reason it is counted under and a short detail
 /// for the debug log (never the payload itself).
-struct RedisInboundDrop: Error, Sendable {
-    let reason: RedisInboundDropReason
-    let detail: String
+package struct RedisInboundDrop: Error, Sendable {
+    package let reason: RedisInboundDropReason
+    package let detail: String
 
     init(_ reason: RedisInboundDropReason, _ detail: String) {
         self.reason = reason

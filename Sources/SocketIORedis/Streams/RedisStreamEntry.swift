@@ -6,23 +6,28 @@ import SocketIO
 import SocketIOProtocol
 
 /// One entry of the adapter's stream: its id (`<ms>-<seq>`) and its field/value pairs.
-struct RedisStreamEntry: Sendable, Hashable {
+package struct RedisStreamEntry: Sendable, Hashable {
     /// The entry id, which is also the offset clients see.
-    var id: String
+    package var id: String
     /// The entry's fields (`uid`, `nsp`, `type`, `data`); a repeated field keeps its last value.
-    var fields: [String: String]
+    package var fields: [String: String]
+
+    package init(id: String, fields: [String: String]) {
+        self.id = id
+        self.fields = fields
+    }
 }
 
 /// The stream side of the streams adapter's wire format (wire-compatible with the reference
 /// streams adapter): parsing `XREAD`/`XRANGE` replies, and turning cluster messages into entry
 /// fields and back. Everything here is pure; everything read is untrusted.
-enum RedisStreamCodec {
+package enum RedisStreamCodec {
     /// The longest entry id accepted (two 20-digit numbers and a dash).
     static let maxIDLength = 41
 
     /// Whether `text` is an entry id `<ms>-<seq>` (digits only, bounded length): the offsets clients
     /// present are checked with it before they reach a command.
-    static func isEntryID(_ text: String) -> Bool {
+    package static func isEntryID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count <= maxIDLength, let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0, dash < bytes.count - 1 else { return false }
         return bytes[..<dash].allSatisfy(isDigit) && bytes[(dash + 1)...].allSatisfy(isDigit) && bytes[..<dash].count <= 20 && bytes[(dash + 1)...].count <= 20
@@ -31,7 +36,7 @@ enum RedisStreamCodec {
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// An entry id as a comparable pair (milliseconds, sequence); nil when it is not an entry id.
-    static func order(_ id: String) -> (UInt64, UInt64)? {
+    package static func order(_ id: String) -> (UInt64, UInt64)? {
         guard self.isEntryID(id), let dash = id.firstIndex(of: "-"), let ms = UInt64(id[..<dash]),
             let sequence = UInt64(id[id.index(after: dash)...])
         else { return nil }
@@ -40,7 +45,7 @@ enum RedisStreamCodec {
 
     /// The id right after `id` (same milliseconds, sequence + 1), for an exclusive range start;
     /// nil when `id` is not an entry id or its sequence cannot grow.
-    static func nextID(after id: String) -> String? {
+    package static func nextID(after id: String) -> String? {
         guard isEntryID(id), let dash = id.firstIndex(of: "-"), let sequence = UInt64(id[id.index(after: dash)...]) else { return nil }
         let (next, overflow) = sequence.addingReportingOverflow(1)
         guard !overflow else { return nil }
@@ -49,7 +54,7 @@ enum RedisStreamCodec {
 
     /// The entries of an `XRANGE` reply (`[[id, [field, value, …]], …]`). Entries of the wrong shape
     /// are skipped and counted in `malformed`.
-    static func rangeEntries(_ reply: RESPValue, malformed: inout Int) -> [RedisStreamEntry] {
+    package static func rangeEntries(_ reply: RESPValue, malformed: inout Int) -> [RedisStreamEntry] {
         guard let items = reply.elements else {
             malformed += reply == .bulkString(nil) || reply == .array(nil) ? 0 : 1
             return []
@@ -68,7 +73,7 @@ enum RedisStreamCodec {
 
     /// The entries of an `XREAD` reply for one stream (`[[stream, [[id, [f, v, …]], …]]]`, or a null
     /// reply when the block time passed without news).
-    static func readEntries(_ reply: RESPValue, stream: String, malformed: inout Int) -> [RedisStreamEntry] {
+    package static func readEntries(_ reply: RESPValue, stream: String, malformed: inout Int) -> [RedisStreamEntry] {
         guard let streams = reply.elements else {
             malformed += reply == .bulkString(nil) || reply == .array(nil) ? 0 : 1
             return []
@@ -111,7 +116,7 @@ enum RedisStreamCodec {
     }
 
     /// `data`'s text: JSON unless it holds binary, then base64 of its MessagePack.
-    static func encodeData(_ data: SocketIOValue) -> String {
+    package static func encodeData(_ data: SocketIOValue) -> String {
         if data.containsBinary {
             var buffer = ByteBuffer()
             Base64.encode(MessagePackEncoder.encode(data.messagePackValue), into: &buffer)
@@ -122,7 +127,7 @@ enum RedisStreamCodec {
 
     /// The envelope `{uid, nsp, type, data}` of an entry, in the shape the cluster message handler
     /// reads; throws what the entry lacks.
-    static func envelope(of entry: RedisStreamEntry) throws(RedisInboundDrop) -> SocketIOValue {
+    package static func envelope(of entry: RedisStreamEntry) throws(RedisInboundDrop) -> SocketIOValue {
         guard let uid = entry.fields["uid"], let namespace = entry.fields["nsp"], let typeText = entry.fields["type"] else {
             throw RedisInboundDrop(.malformedEnvelope, "entry without uid, nsp or type")
         }
@@ -137,7 +142,7 @@ enum RedisStreamCodec {
     }
 
     /// Reads a `data` field: `{…}` is JSON, anything else base64 of MessagePack.
-    static func decodeData(_ text: String) throws(RedisInboundDrop) -> SocketIOValue {
+    package static func decodeData(_ text: String) throws(RedisInboundDrop) -> SocketIOValue {
         if text.utf8.first == UInt8(ascii: "{") {
             guard let value = try? JSONParser().parse(ByteBuffer(string: text)) else { throw RedisInboundDrop(.undecodable, "data is not JSON") }
             return value
@@ -151,7 +156,7 @@ enum RedisStreamCodec {
     // MARK: Sessions
 
     /// `sio:session:<pid>`'s value: base64 of the MessagePack map `{sid, pid, rooms, data}`.
-    static func encodeSession(_ session: SocketIOSessionSnapshot) -> String {
+    package static func encodeSession(_ session: SocketIOSessionSnapshot) -> String {
         let value: SocketIOValue = [
             "sid": .string(session.sid), "pid": .string(session.pid),
             "rooms": .array(session.rooms.map(SocketIOValue.string)), "data": session.data,
@@ -162,7 +167,7 @@ enum RedisStreamCodec {
     }
 
     /// A session read back; nil when the value is not exactly that shape (or names another pid).
-    static func decodeSession(_ text: String, pid: String) -> SocketIOSessionSnapshot? {
+    package static func decodeSession(_ text: String, pid: String) -> SocketIOSessionSnapshot? {
         guard let bytes = Base64.decode(text.utf8), let decoded = try? MessagePackDecoder().decode(bytes.readableBytesView) else { return nil }
         let value = SocketIOValue(messagePack: decoded)
         guard let sid = value["sid"]?.stringValue, !sid.isEmpty, value["pid"]?.stringValue == pid,
