@@ -14,6 +14,7 @@ final class RedisRecentBroadcastsTests: XCTestCase {
 
     func testAJoiningSocketGetsWhatWasDeliveredAfterItsRestoreReadAndNothingItRead() throws {
         var recent = RedisRecentBroadcasts()
+        recent.beginRestore()
         record(&recent, 1)
         let counter = recent.counter
         // Delivered after the restore's last read was sent: 2 was in that read (id ≤ 3), 4 and 5 not.
@@ -22,6 +23,7 @@ final class RedisRecentBroadcastsTests: XCTestCase {
         record(&recent, 5, rooms: ["elsewhere"])
         record(&recent, 6)
         recent.expect(socketID: "s", rooms: ["s", "r"], readThrough: (7, 3), counter: counter, now: self.now)
+        recent.endRestore()
         let handover = try XCTUnwrap(recent.takeHandover("s"))
         XCTAssertNil(recent.takeHandover("s"), "taken once")
         let (events, complete) = recent.since(handover)
@@ -31,12 +33,35 @@ final class RedisRecentBroadcastsTests: XCTestCase {
 
     func testForgettingDeliveriesIsReportedNotHidden() throws {
         var recent = RedisRecentBroadcasts(capacity: 2)
+        recent.beginRestore()
         let counter = recent.counter
         for sequence in UInt64(1)...5 { record(&recent, sequence) }
         recent.expect(socketID: "s", rooms: ["r"], readThrough: (7, 0), counter: counter, now: self.now)
         let (events, complete) = recent.since(try XCTUnwrap(recent.takeHandover("s")))
         XCTAssertEqual(events.map { $0[1] }, [4, 5], "the ring keeps the last two, in order")
         XCTAssertFalse(complete)
+    }
+
+    func testNothingIsRememberedWhenNoRestoreNeedsIt() throws {
+        var recent = RedisRecentBroadcasts()
+        record(&recent, 1)
+        record(&recent, 2)
+        XCTAssertEqual(recent.counter, 2, "deliveries are still counted")
+        recent.beginRestore()
+        let counter = recent.counter
+        record(&recent, 3)
+        recent.expect(socketID: "s", rooms: ["r"], readThrough: (7, 0), counter: counter, now: self.now)
+        recent.endRestore()
+        record(&recent, 4)
+        let handover = try XCTUnwrap(recent.takeHandover("s"))
+        XCTAssertEqual(recent.since(handover).events.map { $0[1] }, [3, 4])
+        recent.releaseIfIdle()
+        record(&recent, 5)
+        recent.beginRestore()
+        recent.expect(socketID: "t", rooms: ["r"], readThrough: (7, 0), counter: 4, now: self.now)
+        let later = try XCTUnwrap(recent.takeHandover("t"))
+        XCTAssertEqual(recent.since(later).events.map { $0[1] }, [], "5 came while nothing needed the ring")
+        XCTAssertFalse(recent.since(later).complete, "and that is reported")
     }
 
     func testHandoversExpireAndAreBounded() {

@@ -7,7 +7,9 @@ import SocketIOProtocol
 /// socket get, exactly once, the broadcasts delivered between the end of its restore and its join.
 ///
 /// A pure value, kept behind the adapter's delivery lock: a delivery (append + local broadcast) and a
-/// recovered socket's join (join + collect) never interleave.
+/// recovered socket's join (join + collect) never interleave. Deliveries are remembered only while a
+/// restore runs or a restored socket has yet to join (at most ``capacity`` of them); otherwise the
+/// ring is empty.
 struct RedisRecentBroadcasts {
     struct Delivered {
         let counter: UInt64
@@ -37,6 +39,8 @@ struct RedisRecentBroadcasts {
     private var delivered: [Delivered] = []
     private var start = 0
     private var handovers: [String: Handover] = [:]
+    /// Restores reading the stream now.
+    private var activeRestores = 0
     /// Events collected at a recovered socket's join, until the connection asks for them.
     private var catchUps: [String: [[SocketIOValue]]] = [:]
 
@@ -47,9 +51,28 @@ struct RedisRecentBroadcasts {
         self.delivered.reserveCapacity(self.capacity)
     }
 
+    /// A restore starts reading the stream: deliveries are remembered from now on.
+    mutating func beginRestore() {
+        self.activeRestores += 1
+    }
+
+    /// A restore ended (its hand-over, if any, was registered first).
+    mutating func endRestore() {
+        self.activeRestores = max(0, self.activeRestores - 1)
+        self.forgetIfIdle()
+    }
+
+    private mutating func forgetIfIdle() {
+        if self.activeRestores == 0, self.handovers.isEmpty, !self.delivered.isEmpty {
+            self.delivered = []
+            self.start = 0
+        }
+    }
+
     /// Records a delivery of the numbered event `arguments` (entry `id`).
     mutating func record(id: (UInt64, UInt64), arguments: [SocketIOValue], options: SocketIOBroadcastOptions) {
         self.counter &+= 1
+        guard self.activeRestores > 0 || !self.handovers.isEmpty else { return }
         let entry = Delivered(counter: self.counter, id: id, arguments: arguments, options: options)
         if self.delivered.count < self.capacity {
             self.delivered.append(entry)
@@ -69,9 +92,15 @@ struct RedisRecentBroadcasts {
         self.handovers[socketID] = Handover(rooms: rooms, readThrough: readThrough, counter: counter, createdAt: now)
     }
 
-    /// Takes the hand-over of `socketID`, if one waits.
+    /// Takes the hand-over of `socketID`, if one waits (call ``since(_:)`` before anything else
+    /// changes: the ring may be emptied by the next ``endRestore()`` or ``takeHandover(_:)``).
     mutating func takeHandover(_ socketID: String) -> Handover? {
         self.handovers.removeValue(forKey: socketID)
+    }
+
+    /// Empties the ring when nothing needs it any more (after a hand-over was served).
+    mutating func releaseIfIdle() {
+        self.forgetIfIdle()
     }
 
     /// Keeps the events a recovered socket gets after its missed ones (asked right after its join).

@@ -45,6 +45,7 @@ extension RedisStreamsAdapter {
                 ])
             }
             recent.keepCatchUp(events, for: socket.id)
+            recent.releaseIfIdle()
             return true
         }
     }
@@ -103,6 +104,8 @@ extension RedisStreamsAdapter {
         let key = self.sessionKey(pid)
         let stream = self.streams.streamName
         let timeout = self.streams.commandTimeout
+        self.recent.withLockedValue { $0.beginRestore() }
+        defer { self.recent.withLockedValue { $0.endRestore() } }
         async let sessionReply = self.commands.command(["GETDEL", key], key: key, timeout: timeout)
         async let offsetReply = self.commands.command(["XRANGE", stream, offset, offset], key: stream, timeout: timeout)
         let (sessionValue, offsetValue) = try await (sessionReply, offsetReply)
