@@ -12,34 +12,11 @@
 # stopped by PID at exit.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo_root"
-bin="${BENCH_SCRATCH:-.build-bench}/release"
-clients="${CLIENTS:-100}"
-duration="${DURATION:-8}"
-warmup="${WARMUP:-2}"
+bench_name=bench-adapters
 modes="${MODES:-classic sharded streams streams+recovery}"
-work="$(mktemp -d /tmp/bench-adapters.XXXXXX)"
-pids=()
-
-log() { printf 'bench-adapters: %s\n' "$*" >&2; }
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-for tool in "$bin/socketio-node" "$bin/socketio-bench"; do
-    [ -x "$tool" ] || { log "missing $tool: swift build -c release --scratch-path ${BENCH_SCRATCH:-.build-bench} --product $(basename "$tool")"; exit 1; }
-done
+# shellcheck source=scripts/bench-node-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-node-lib.sh"
 command -v redis-server >/dev/null || { log "redis-server not found (make test-deps installs it)"; exit 1; }
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 printf '| adapter | rate | delivered msg/s | p50 µs | p99 µs | nodes CPU µs per delivered message | Redis %%core |\n'
 printf '|---|---|---:|---:|---:|---:|---:|\n'

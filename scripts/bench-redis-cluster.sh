@@ -9,32 +9,9 @@
 # (s, default 2). Every process it starts is stopped by PID at exit.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo_root"
-bin="${BENCH_SCRATCH:-.build-bench}/release"
-clients="${CLIENTS:-100}"
-duration="${DURATION:-8}"
-warmup="${WARMUP:-2}"
-work="$(mktemp -d /tmp/bench-redis-cluster.XXXXXX)"
-pids=()
-
-log() { printf 'bench-redis-cluster: %s\n' "$*" >&2; }
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-for tool in "$bin/socketio-node" "$bin/socketio-bench"; do
-    [ -x "$tool" ] || { log "missing $tool: swift build -c release --scratch-path ${BENCH_SCRATCH:-.build-bench} --product $(basename "$tool")"; exit 1; }
-done
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+bench_name=bench-redis-cluster
+# shellcheck source=scripts/bench-node-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-node-lib.sh"
 
 start_redis() { # port [extra args...]; sets redis_pid
     local port="$1"
