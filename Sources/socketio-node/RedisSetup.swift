@@ -85,6 +85,8 @@ func makeClusterAdapter(
     let adapterConfiguration = RedisAdapterConfiguration(keyPrefix: configuration.keyPrefix, mode: mode)
     var factory = RedisAdapterFactory.make(driver: driver, configuration: adapterConfiguration, logger: redisLogger)
     var close: @Sendable (TimeAmount) async -> Void = { timeout in await driver.close(timeout: timeout) }
+    var state: @Sendable () -> RedisConnectionState = { driver.state }
+    var links: @Sendable () -> [(name: String, state: RedisConnectionState)] = { driver.linkStates }
     if configuration.adapterMode == .streams {
         // The stream reader blocks in XREAD on a connection of its own.
         // The stream is named like the channels, so another --key-prefix is another cluster.
@@ -95,6 +97,9 @@ func makeClusterAdapter(
         reader.start()
         let hub = RedisStreamsHub(driver: driver, reader: reader, configuration: adapterConfiguration, streams: streams, logger: redisLogger)
         factory = hub.adapterFactory
+        // Ready only while both links are up: without its reader a node refuses broadcasts.
+        state = { driver.state == .connected ? reader.state : driver.state }
+        links = { driver.linkStates + reader.linkStates.map { (name: "stream reader \($0.name)", state: $0.state) } }
         close = { timeout in
             hub.close()
             await driver.close(timeout: timeout)
@@ -116,8 +121,8 @@ func makeClusterAdapter(
     return ClusterAdapter(
         factory: factory,
         redis: RedisLink(
-            state: { driver.state },
-            links: { driver.linkStates },
+            state: state,
+            links: links,
             cluster: (driver as? RedisClusterDriver)?.clusterStatistics,
             statistics: driver.statistics,
             close: close
