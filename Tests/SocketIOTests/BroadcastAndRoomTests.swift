@@ -56,6 +56,14 @@ struct BroadcastAndRoomTests {
         }
     }
 
+    @Test func aConfirmedEmitReachesTheSameClientsAndRefusesReservedNames() async throws {
+        try await self.withThreeClients { io, clients, _ async throws in
+            try await io.to("r1").emitConfirmed("confirmed", 1)
+            #expect(try await self.recipients(of: "confirmed", io, clients) == ["a", "b"])
+            await #expect(throws: SocketIOError.reservedEventName("connect")) { try await io.to("r1").emitConfirmed("connect") }
+        }
+    }
+
     @Test func aSocketsBroadcastLeavesTheSenderOut() async throws {
         try await self.withThreeClients { io, clients, sockets async throws in
             sockets[0].broadcast.emit("from-a")
