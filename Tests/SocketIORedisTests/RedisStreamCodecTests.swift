@@ -16,7 +16,7 @@ final class RedisStreamCodecTests: XCTestCase {
         for id in ["0-0", "1700000000000-0", "1-18446744073709551615"] {
             XCTAssertTrue(RedisStreamCodec.isEntryID(id), id)
         }
-        for id in ["", "-", "1-", "-1", "1-2-3", "a-1", "1-b", " 1-1", "1 -1", "$", "+", "1-1\n", String(repeating: "1", count: 21) + "-1"] {
+        for id in ["", "-", "1-", "-1", "1-2-3", "a-1", "1-b", " 1-1", "1 -1", "$", "+", "1-1\n", String(repeating: "1", count: 21) + "-1", "5-18476404747309551615", "18446744073709551616-0"] {
             XCTAssertFalse(RedisStreamCodec.isEntryID(id), id)
         }
     }

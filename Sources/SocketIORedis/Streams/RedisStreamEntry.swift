@@ -30,7 +30,10 @@ package enum RedisStreamCodec {
     package static func isEntryID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count <= maxIDLength, let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0, dash < bytes.count - 1 else { return false }
-        return bytes[..<dash].allSatisfy(isDigit) && bytes[(dash + 1)...].allSatisfy(isDigit) && bytes[..<dash].count <= 20 && bytes[(dash + 1)...].count <= 20
+        let milliseconds = bytes[..<dash], sequence = bytes[(dash + 1)...]
+        // Both halves are 64-bit numbers in Redis: digits only, and no larger than UInt64.max.
+        return milliseconds.allSatisfy(isDigit) && sequence.allSatisfy(isDigit)
+            && UInt64(String(decoding: milliseconds, as: UTF8.self)) != nil && UInt64(String(decoding: sequence, as: UTF8.self)) != nil
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
