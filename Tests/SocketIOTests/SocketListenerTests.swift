@@ -74,6 +74,30 @@ struct SocketListenerTests {
         }
     }
 
+    @Test func asyncListenersStillRunningAfterTheDrainTimeoutAreCancelledAndTheRestDropped() async throws {
+        let seen = TestRecorder<String>()
+        let server = makeServer { $0.asyncListenerDrainTimeout = .milliseconds(100) }
+        try await self.withClient(server: server, { socket in
+            socket.on("hang") { (event: SocketIOEvent) async throws in
+                seen.append("started \(event[0]?.intValue ?? -1)")
+                do {
+                    try await Task.sleep(for: .seconds(3600))
+                } catch is CancellationError {
+                    seen.append("cancelled")
+                    throw CancellationError()
+                }
+            }
+        }) { _, _, client in
+            client.emit("hang", 1)
+            client.emit("hang", 2)
+            #expect(try await seen.wait(forCount: 1) == ["started 1"])
+            await client.closeAndWait()
+            #expect(try await seen.wait(forCount: 2, "the cancellation") == ["started 1", "cancelled"])
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(seen.values == ["started 1", "cancelled"], "the second invocation was dropped, not started")
+        }
+    }
+
     @Test func onceRunsForOneEventAndOffRemovesTheListenersOfAnEvent() async throws {
         let heard = TestRecorder<String>()
         try await self.withClient({ socket in

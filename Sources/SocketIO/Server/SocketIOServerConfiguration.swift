@@ -32,6 +32,11 @@ public struct SocketIOServerConfiguration: Sendable {
     /// Connection state recovery (``SocketIOConnectionStateRecovery``); nil (the default, as the
     /// reference) turns it off.
     public var connectionStateRecovery: SocketIOConnectionStateRecovery?
+    /// How long a socket's asynchronous listeners (``SocketIOSocket/on(_:_:)-async``) may go on after
+    /// it left: the invocations already queued still run, and past this the ones still running are
+    /// cancelled (Swift task cancellation: awaits that check it throw `CancellationError`) and the
+    /// rest dropped, so a listener that never returns cannot hold its socket forever. 30 s.
+    public var asyncListenerDrainTimeout: TimeAmount = .seconds(30)
     /// Where ``SocketIOServer/run()`` (the `Service` conformance) listens; ``SocketIOServer/listen(host:port:)``
     /// takes its own address instead.
     public var listenAddress = SocketIOListenAddress()

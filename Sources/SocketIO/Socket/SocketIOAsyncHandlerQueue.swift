@@ -8,21 +8,25 @@ import NIOCore
 /// and ``SocketIOError/handlerBacklogFull`` goes to the socket's error listeners (a client that sends
 /// faster than its listeners finish cannot grow the server's memory). Created on the socket's loop at
 /// the first asynchronous registration; closed when the socket leaves, after which the invocations
-/// already queued still run (they were received while it was connected) and new ones are refused.
+/// already queued still run (they were received while it was connected) and new ones are refused,
+/// until a drain deadline: then the task running them is cancelled and what is left is dropped.
 final class SocketIOAsyncHandlerQueue: Sendable {
     typealias Work = @Sendable () async -> Void
 
     private let continuation: AsyncStream<Work>.Continuation
     private let waiting = ManagedAtomic<Int>(0)
     private let limit: Int
+    private let task: Task<Void, Never>
 
     init(limit: Int) {
         self.limit = limit
         let (stream, continuation) = AsyncStream<Work>.makeStream(bufferingPolicy: .unbounded)
         self.continuation = continuation
         let waiting = self.waiting
-        Task {
+        self.task = Task {
             for await work in stream {
+                // After the drain deadline the rest is dropped, not started.
+                if Task.isCancelled { break }
                 await work()
                 waiting.wrappingDecrement(ordering: .relaxed)
             }
@@ -40,8 +44,11 @@ final class SocketIOAsyncHandlerQueue: Sendable {
         return false
     }
 
-    /// Lets the queued invocations finish, then ends the queue's task.
-    func close() {
+    /// Lets the queued invocations finish, then ends the queue's task; what still runs after
+    /// `drainTimeout` is cancelled and what has not started is dropped.
+    func close(drainTimeout: TimeAmount, on loop: any EventLoop) {
         self.continuation.finish()
+        let task = self.task
+        loop.scheduleTask(in: drainTimeout) { task.cancel() }
     }
 }

@@ -508,7 +508,7 @@ public final class SocketIOSocket: @unchecked Sendable {
         self.asyncMiddlewares = []
         for sink in self.eventSinks { sink.finish() }
         self.eventSinks = []
-        self.asyncQueue?.close()
+        self.asyncQueue?.close(drainTimeout: self.namespace.server.configuration.asyncListenerDrainTimeout, on: self.eventLoop)
         self.asyncQueue = nil
         self.middlewares = []
         self.disconnectingHandlers = []
