@@ -87,7 +87,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// A request the HTTP parser could not read (answered 400 by `HTTPServerProtocolErrorHandler`
+    /// A request the HTTP parser could not read (answered 400 by `EngineHTTPRequestGate`
     /// just before), or an I/O error: the parser cannot go on, so the connection ends here, as Node's
     /// server ends it. Left open, it would hold its buffers until the peer went away.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -431,16 +431,25 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             accept: accept,
             extensions: deflate?.responseHeaderValue
         )
+        // Not flushed yet: a new session's open packet is written next, and both leave in one `writev`.
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(self.wrapOutboundOut(.end(nil)), promise: nil)
         let channel = context.channel
         self.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
         do {
-            try self.server.startWebSocket(channel: channel, request: request, sid: sid, deflate: deflate)
+            try self.server.startWebSocket(
+                channel: channel,
+                request: request,
+                sid: sid,
+                deflate: deflate,
+                after: self.pipelineHandlers.requestDecoder
+            )
         } catch {
+            channel.flush()
             channel.close(promise: nil)
             return
         }
+        channel.flush()
         channel.pipeline.syncOperations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil)
     }
 

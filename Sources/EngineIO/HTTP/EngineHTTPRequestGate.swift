@@ -1,0 +1,106 @@
+import NIOCore
+import NIOHTTP1
+
+/// One request at a time for the engine, and a `400` for bytes the HTTP parser refuses: in place of
+/// NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler`, one handler whose reads stop
+/// only when a client actually pipelines (``EngineHTTPRequestGateStateMachine``).
+final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Bytes of request bodies held behind a pending response before the connection is closed. Reads
+    /// stop as soon as a request is held, so this holds at most what one read brought.
+    static let maxHeldBodyBytes = 256 * 1024
+
+    private var machine = EngineHTTPRequestGateStateMachine()
+    private var held = CircularBuffer<HTTPServerRequestPart>()
+    private var heldBodyBytes = 0
+    private var releasing = false
+
+    init() {}
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = self.unwrapInboundIn(data)
+        switch self.machine.partReceived(Self.kind(of: part)) {
+        case .deliver:
+            context.fireChannelRead(data)
+        case .hold:
+            if case .body(let bytes) = part { self.heldBodyBytes += bytes.readableBytes }
+            guard self.heldBodyBytes <= Self.maxHeldBodyBytes else {
+                self.held.removeAll()
+                context.close(promise: nil)
+                return
+            }
+            self.held.append(part)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        switch self.machine.readRequested() {
+        case .read: context.read()
+        case .hold: break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch self.unwrapOutboundIn(data) {
+        case .head(let head):
+            // 1xx heads other than 101 precede the real response (NIO's `isInformational` is internal).
+            let code = head.status.code
+            self.machine.responseHeadWritten(informational: code >= 100 && code < 200 && code != 101)
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let release = self.machine.responseEnded()
+            context.write(data, promise: promise)
+            if release { self.releaseHeldParts(context: context) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The parser cannot go on after an error; the engine's handler closes the connection.
+        if error is HTTPParserError, self.machine.parserFailed() {
+            let head = HTTPResponseHead(
+                version: .http1_1,
+                status: .badRequest,
+                headers: HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+            )
+            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.held.removeAll()
+        self.heldBodyBytes = 0
+        context.fireChannelInactive()
+    }
+
+    /// Hands held parts on while the machine lets them go (an answer written synchronously while one
+    /// is delivered moves the exchange on, and the loop picks that up), then reads again if a read
+    /// was held.
+    private func releaseHeldParts(context: ChannelHandlerContext) {
+        guard !self.releasing else { return }
+        self.releasing = true
+        defer { self.releasing = false }
+        while let part = self.held.first {
+            guard self.machine.heldPartReady(Self.kind(of: part)) == .deliver else { return }
+            self.held.removeFirst()
+            if case .body(let bytes) = part { self.heldBodyBytes -= bytes.readableBytes }
+            context.fireChannelRead(self.wrapInboundOut(part))
+        }
+        if self.machine.heldPartsDrained() { context.read() }
+    }
+
+    private static func kind(of part: HTTPServerRequestPart) -> EngineHTTPRequestGateStateMachine.Part {
+        switch part {
+        case .head: return .head
+        case .body: return .body
+        case .end: return .end
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// Decides, for one HTTP/1.1 connection, when request parts go on to the engine and when a pipelined
+/// request waits for the answer to the one before it; and whether a request the parser refused still
+/// gets a `400`. Pure: ``EngineHTTPRequestGate`` holds the waiting parts and performs the actions.
+///
+/// The engine answers one request at a time, so a request that arrives before the previous one's
+/// response has ended waits, and reads stop while it does. Unlike NIO's `HTTPServerPipelineHandler`,
+/// reads are only stopped once such a request has actually arrived: a connection whose client waits
+/// for each answer (every Engine.IO client) never stops and restarts reading, which cost two
+/// `epoll_ctl` calls per request.
+struct EngineHTTPRequestGateStateMachine {
+    /// A request part, as far as the gate cares.
+    enum Part: Equatable {
+        case head
+        case body
+        case end
+    }
+
+    /// Where the current request/response exchange is.
+    enum Exchange: Equatable {
+        /// No request is open and no response is owed.
+        case idle
+        /// The request is being read; its response has not ended.
+        case requestAndResponsePending
+        /// The response ended before the request did (say, an early `413`).
+        case requestEndPending
+        /// The request was read in full; its response has not ended.
+        case responseEndPending
+    }
+
+    /// What to do with a part just read, or with the first part waiting.
+    enum PartAction: Equatable {
+        /// Hand it to the engine.
+        case deliver
+        /// Keep it (behind the parts already waiting) until the current response ends.
+        case hold
+    }
+
+    /// What to do with a read the pipeline asks for.
+    enum ReadAction: Equatable {
+        case read
+        /// Hold it until the waiting parts have been handed on.
+        case hold
+    }
+
+    private(set) var exchange = Exchange.idle
+    /// Parts are waiting (the handler holds them, in order).
+    private(set) var holding = false
+    /// A read was asked for while parts were waiting.
+    private(set) var readHeld = false
+    /// A response head went out and its end has not (a parser error then gets no `400` of its own).
+    private(set) var responseOpen = false
+
+    /// A part arrived from the HTTP decoder.
+    mutating func partReceived(_ part: Part) -> PartAction {
+        if self.holding { return .hold }
+        if part == .head && self.exchange == .responseEndPending {
+            self.holding = true
+            return .hold
+        }
+        self.advance(part)
+        return .deliver
+    }
+
+    /// The first waiting part may go on now (``PartAction/deliver``), or must keep waiting.
+    mutating func heldPartReady(_ part: Part) -> PartAction {
+        if part == .head && self.exchange != .idle { return .hold }
+        self.advance(part)
+        return .deliver
+    }
+
+    /// Every waiting part went on; true when a held read should now be issued.
+    mutating func heldPartsDrained() -> Bool {
+        self.holding = false
+        let read = self.readHeld
+        self.readHeld = false
+        return read
+    }
+
+    /// The pipeline asks for a read.
+    mutating func readRequested() -> ReadAction {
+        guard self.holding else { return .read }
+        self.readHeld = true
+        return .hold
+    }
+
+    /// A response head was written.
+    mutating func responseHeadWritten(informational: Bool) {
+        if !informational { self.responseOpen = true }
+    }
+
+    /// A response's end was written; true when held parts may now go on.
+    mutating func responseEnded() -> Bool {
+        self.responseOpen = false
+        switch self.exchange {
+        case .requestAndResponsePending: self.exchange = .requestEndPending
+        case .responseEndPending: self.exchange = .idle
+        case .idle, .requestEndPending: break  // an answer to no request (a refusal before any): nothing owed
+        }
+        return self.holding && self.exchange == .idle
+    }
+
+    /// The parser refused the bytes; true when the connection should get a `400` before it closes
+    /// (only when no other response is under way).
+    func parserFailed() -> Bool {
+        !self.responseOpen
+    }
+
+    private mutating func advance(_ part: Part) {
+        switch (self.exchange, part) {
+        case (.idle, .head): self.exchange = .requestAndResponsePending
+        case (.requestAndResponsePending, .end): self.exchange = .responseEndPending
+        case (.requestEndPending, .end): self.exchange = .idle
+        default: break  // body parts; the decoder yields no other order
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import XCTest
+
+@testable import EngineIO
+
+/// One request at a time, reads stopped only when a client pipelines, a 400 only when no answer is
+/// under way.
+final class HTTPRequestGateStateMachineTests: XCTestCase {
+    func testRequestsAnsweredOneAfterTheOtherNeverHoldARead() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        for _ in 0..<3 {
+            XCTAssertEqual(machine.partReceived(.head), .deliver)
+            XCTAssertEqual(machine.partReceived(.body), .deliver)
+            XCTAssertEqual(machine.partReceived(.end), .deliver)
+            // A parked poll: the pipeline keeps asking to read while the answer is pending.
+            XCTAssertEqual(machine.readRequested(), .read)
+            machine.responseHeadWritten(informational: false)
+            XCTAssertFalse(machine.responseEnded())
+            XCTAssertEqual(machine.exchange, .idle)
+        }
+    }
+
+    func testAPipelinedRequestWaitsForTheAnswerBeforeItAndReadsResumeAfterIt() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        XCTAssertEqual(machine.partReceived(.head), .deliver)
+        XCTAssertEqual(machine.partReceived(.end), .deliver)
+        XCTAssertEqual(machine.partReceived(.head), .hold)
+        XCTAssertEqual(machine.partReceived(.body), .hold)
+        XCTAssertEqual(machine.readRequested(), .hold)
+        XCTAssertEqual(machine.partReceived(.end), .hold)
+        machine.responseHeadWritten(informational: false)
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldPartReady(.head), .deliver)
+        XCTAssertEqual(machine.heldPartReady(.body), .deliver)
+        XCTAssertEqual(machine.heldPartReady(.end), .deliver)
+        XCTAssertTrue(machine.heldPartsDrained(), "the read held meanwhile is issued now")
+        XCTAssertEqual(machine.exchange, .responseEndPending)
+        XCTAssertEqual(machine.readRequested(), .read)
+    }
+
+    func testASecondHeldRequestWaitsForTheFirstHeldOnesAnswer() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        _ = machine.partReceived(.head)
+        _ = machine.partReceived(.end)
+        for part in [EngineHTTPRequestGateStateMachine.Part.head, .end, .head, .end] {
+            XCTAssertEqual(machine.partReceived(part), .hold)
+        }
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldPartReady(.head), .deliver)
+        XCTAssertEqual(machine.heldPartReady(.end), .deliver)
+        XCTAssertEqual(machine.heldPartReady(.head), .hold, "its own answer is not out yet")
+        XCTAssertEqual(machine.partReceived(.head), .hold, "new parts queue behind the held ones")
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldPartReady(.head), .deliver)
+    }
+
+    func testAnAnswerBeforeTheRequestEndsLetsTheNextRequestThroughAfterTheEnd() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        _ = machine.partReceived(.head)
+        machine.responseHeadWritten(informational: false)
+        XCTAssertFalse(machine.responseEnded())  // an early 413
+        XCTAssertEqual(machine.exchange, .requestEndPending)
+        XCTAssertEqual(machine.partReceived(.body), .deliver)
+        XCTAssertEqual(machine.partReceived(.end), .deliver)
+        XCTAssertEqual(machine.exchange, .idle)
+        XCTAssertEqual(machine.partReceived(.head), .deliver)
+    }
+
+    func testAParserErrorGetsA400OnlyWhenNoAnswerIsUnderWay() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        XCTAssertTrue(machine.parserFailed())
+        _ = machine.partReceived(.head)
+        _ = machine.partReceived(.end)
+        XCTAssertTrue(machine.parserFailed(), "a parked poll has no answer under way")
+        machine.responseHeadWritten(informational: false)
+        XCTAssertFalse(machine.parserFailed())
+        _ = machine.responseEnded()
+        XCTAssertTrue(machine.parserFailed())
+        machine.responseHeadWritten(informational: true)
+        XCTAssertTrue(machine.parserFailed(), "an informational head (100 Continue) ends nothing")
+    }
+}
