@@ -66,16 +66,42 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
     }
 
     func testAParserErrorGetsA400OnlyWhenNoAnswerIsUnderWay() {
+        var idle = EngineHTTPRequestGateStateMachine()
+        XCTAssertEqual(idle.parserFailed(), .answerAndPass)
+        var answering = EngineHTTPRequestGateStateMachine()
+        _ = answering.partReceived(.head)
+        answering.responseHeadWritten(informational: false)  // an early answer, the request still open
+        XCTAssertEqual(answering.parserFailed(), .pass)
+        var informational = EngineHTTPRequestGateStateMachine()
+        _ = informational.partReceived(.head)
+        informational.responseHeadWritten(informational: true)  // 100 Continue ends nothing
+        XCTAssertEqual(informational.parserFailed(), .answerAndPass)
+    }
+
+    func testAParserErrorAfterARequestReadInFullWaitsForItsAnswer() {
         var machine = EngineHTTPRequestGateStateMachine()
-        XCTAssertTrue(machine.parserFailed())
         _ = machine.partReceived(.head)
         _ = machine.partReceived(.end)
-        XCTAssertTrue(machine.parserFailed(), "a parked poll has no answer under way")
+        XCTAssertEqual(machine.parserFailed(), .hold, "the 200 owed for the request goes out before the 400")
+        XCTAssertEqual(machine.readRequested(), .hold)
+        XCTAssertEqual(machine.heldParserErrorReady(), .hold)
         machine.responseHeadWritten(informational: false)
-        XCTAssertFalse(machine.parserFailed())
-        _ = machine.responseEnded()
-        XCTAssertTrue(machine.parserFailed())
-        machine.responseHeadWritten(informational: true)
-        XCTAssertTrue(machine.parserFailed(), "an informational head (100 Continue) ends nothing")
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldParserErrorReady(), .answerAndPass)
+    }
+
+    func testAParserErrorBehindAHeldRequestWaitsForThatRequestsAnswerToo() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        _ = machine.partReceived(.head)
+        _ = machine.partReceived(.end)
+        XCTAssertEqual(machine.partReceived(.head), .hold)
+        XCTAssertEqual(machine.partReceived(.end), .hold)
+        XCTAssertEqual(machine.parserFailed(), .hold)
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldPartReady(.head), .deliver)
+        XCTAssertEqual(machine.heldPartReady(.end), .deliver)
+        XCTAssertEqual(machine.heldParserErrorReady(), .hold)
+        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.heldParserErrorReady(), .answerAndPass)
     }
 }

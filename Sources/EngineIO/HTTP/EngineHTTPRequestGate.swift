@@ -14,8 +14,14 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
     /// stop as soon as a request is held, so this holds at most what one read brought.
     static let maxHeldBodyBytes = 256 * 1024
 
+    /// What waits behind a pending response: request parts, and the parser's error after them.
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        case parserError(any Error)
+    }
+
     private var machine = EngineHTTPRequestGateStateMachine()
-    private var held = CircularBuffer<HTTPServerRequestPart>()
+    private var held = CircularBuffer<Held>()
     private var heldBodyBytes = 0
     private var releasing = false
 
@@ -33,7 +39,7 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
                 context.close(promise: nil)
                 return
             }
-            self.held.append(part)
+            self.held.append(.part(part))
         }
     }
 
@@ -61,8 +67,18 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The parser cannot go on after an error; the engine's handler closes the connection.
-        if error is HTTPParserError, self.machine.parserFailed() {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        self.perform(self.machine.parserFailed(), error: error, context: context)
+    }
+
+    /// The parser cannot go on after an error; the engine's handler closes the connection.
+    private func perform(_ action: EngineHTTPRequestGateStateMachine.ErrorAction, error: any Error, context: ChannelHandlerContext) {
+        switch action {
+        case .hold:
+            self.held.append(.parserError(error))
+        case .pass:
+            context.fireErrorCaught(error)
+        case .answerAndPass:
             let head = HTTPResponseHead(
                 version: .http1_1,
                 status: .badRequest,
@@ -70,8 +86,8 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
             )
             context.write(self.wrapOutboundOut(.head(head)), promise: nil)
             context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.fireErrorCaught(error)
         }
-        context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -87,11 +103,19 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
         guard !self.releasing else { return }
         self.releasing = true
         defer { self.releasing = false }
-        while let part = self.held.first {
-            guard self.machine.heldPartReady(Self.kind(of: part)) == .deliver else { return }
-            self.held.removeFirst()
-            if case .body(let bytes) = part { self.heldBodyBytes -= bytes.readableBytes }
-            context.fireChannelRead(self.wrapInboundOut(part))
+        while let first = self.held.first {
+            switch first {
+            case .part(let part):
+                guard self.machine.heldPartReady(Self.kind(of: part)) == .deliver else { return }
+                self.held.removeFirst()
+                if case .body(let bytes) = part { self.heldBodyBytes -= bytes.readableBytes }
+                context.fireChannelRead(self.wrapInboundOut(part))
+            case .parserError(let error):
+                let action = self.machine.heldParserErrorReady()
+                guard action != .hold else { return }
+                self.held.removeFirst()
+                self.perform(action, error: error, context: context)
+            }
         }
         if self.machine.heldPartsDrained() { context.read() }
     }

@@ -1,6 +1,6 @@
 /// Decides, for one HTTP/1.1 connection, when request parts go on to the engine and when a pipelined
 /// request waits for the answer to the one before it; and whether a request the parser refused still
-/// gets a `400`. Pure: ``EngineHTTPRequestGate`` holds the waiting parts and performs the actions.
+/// gets a `400` (after the answer owed for a request read before it). Pure: ``EngineHTTPRequestGate`` holds the waiting parts and performs the actions.
 ///
 /// The engine answers one request at a time, so a request that arrives before the previous one's
 /// response has ended waits, and reads stop while it does. Unlike NIO's `HTTPServerPipelineHandler`,
@@ -99,10 +99,31 @@ struct EngineHTTPRequestGateStateMachine {
         return self.holding && self.exchange == .idle
     }
 
-    /// The parser refused the bytes; true when the connection should get a `400` before it closes
-    /// (only when no other response is under way).
-    func parserFailed() -> Bool {
-        !self.responseOpen
+    /// What to do with a parser error (the parser refused the bytes after the last part).
+    enum ErrorAction: Equatable {
+        /// Answer `400` (no other response is under way), then pass the error on (the engine closes).
+        case answerAndPass
+        /// Pass it on without an answer of its own: a response already started.
+        case pass
+        /// Keep it behind the held parts, or until the pending response ended: an answer the engine
+        /// owes for a request read in full goes out first, as NIO's pipelining handler orders them.
+        case hold
+    }
+
+    /// The parser refused the bytes that followed the parts received so far.
+    mutating func parserFailed() -> ErrorAction {
+        if self.holding { return .hold }
+        if self.exchange == .responseEndPending {
+            self.holding = true
+            return .hold
+        }
+        return self.responseOpen ? .pass : .answerAndPass
+    }
+
+    /// The first held event is the parser's error: it may go on now, or must keep waiting.
+    func heldParserErrorReady() -> ErrorAction {
+        if self.exchange == .responseEndPending { return .hold }
+        return self.responseOpen ? .pass : .answerAndPass
     }
 
     private mutating func advance(_ part: Part) {
