@@ -14,7 +14,7 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
             // A parked poll: the pipeline keeps asking to read while the answer is pending.
             XCTAssertEqual(machine.readRequested(), .read)
             machine.responseHeadWritten(informational: false)
-            XCTAssertFalse(machine.responseEnded())
+            XCTAssertEqual(machine.responseEnded(), .none)
             XCTAssertEqual(machine.exchange, .idle)
         }
     }
@@ -28,7 +28,7 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.readRequested(), .hold)
         XCTAssertEqual(machine.partReceived(.end), .hold)
         machine.responseHeadWritten(informational: false)
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldPartReady(.head), .deliver)
         XCTAssertEqual(machine.heldPartReady(.body), .deliver)
         XCTAssertEqual(machine.heldPartReady(.end), .deliver)
@@ -44,12 +44,12 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
         for part in [EngineHTTPRequestGateStateMachine.Part.head, .end, .head, .end] {
             XCTAssertEqual(machine.partReceived(part), .hold)
         }
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldPartReady(.head), .deliver)
         XCTAssertEqual(machine.heldPartReady(.end), .deliver)
         XCTAssertEqual(machine.heldPartReady(.head), .hold, "its own answer is not out yet")
         XCTAssertEqual(machine.partReceived(.head), .hold, "new parts queue behind the held ones")
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldPartReady(.head), .deliver)
     }
 
@@ -57,7 +57,7 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
         var machine = EngineHTTPRequestGateStateMachine()
         _ = machine.partReceived(.head)
         machine.responseHeadWritten(informational: false)
-        XCTAssertFalse(machine.responseEnded())  // an early 413
+        XCTAssertEqual(machine.responseEnded(), .none)  // an early 413
         XCTAssertEqual(machine.exchange, .requestEndPending)
         XCTAssertEqual(machine.partReceived(.body), .deliver)
         XCTAssertEqual(machine.partReceived(.end), .deliver)
@@ -86,7 +86,7 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.readRequested(), .hold)
         XCTAssertEqual(machine.heldParserErrorReady(), .hold)
         machine.responseHeadWritten(informational: false)
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldParserErrorReady(), .answerAndPass)
     }
 
@@ -97,11 +97,47 @@ final class HTTPRequestGateStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.partReceived(.head), .hold)
         XCTAssertEqual(machine.partReceived(.end), .hold)
         XCTAssertEqual(machine.parserFailed(), .hold)
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldPartReady(.head), .deliver)
         XCTAssertEqual(machine.heldPartReady(.end), .deliver)
         XCTAssertEqual(machine.heldParserErrorReady(), .hold)
-        XCTAssertTrue(machine.responseEnded())
+        XCTAssertEqual(machine.responseEnded(), .releaseHeldParts)
         XCTAssertEqual(machine.heldParserErrorReady(), .answerAndPass)
+    }
+
+    func testQuiescingAnIdleConnectionClosesItAtOnce() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        XCTAssertEqual(machine.quiesceRequested(), .close)
+        XCTAssertEqual(machine.partReceived(.head), .drop)
+        XCTAssertEqual(machine.readRequested(), .hold)
+    }
+
+    func testQuiescingDuringAHeldPollClosesAfterItsAnswerAndDropsPipelinedRequests() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        _ = machine.partReceived(.head)
+        _ = machine.partReceived(.end)
+        XCTAssertEqual(machine.partReceived(.head), .hold)
+        XCTAssertEqual(machine.quiesceRequested(), .dropHeldParts)
+        XCTAssertEqual(machine.partReceived(.head), .drop)
+        XCTAssertTrue(machine.responseHeadWritten(informational: false), "the last answer says Connection: close")
+        XCTAssertEqual(machine.responseEnded(), .closeAfterWrite)
+    }
+
+    func testQuiescingWhileARequestIsReadClosesAfterItIsReadAndAnswered() {
+        var machine = EngineHTTPRequestGateStateMachine()
+        _ = machine.partReceived(.head)
+        XCTAssertEqual(machine.quiesceRequested(), .dropHeldParts)
+        XCTAssertEqual(machine.partReceived(.body), .deliver)
+        XCTAssertEqual(machine.partReceived(.end), .deliver)
+        XCTAssertFalse(machine.deliveredEndClosesConnection(), "its answer is still owed")
+        XCTAssertEqual(machine.partReceived(.head), .drop)
+        XCTAssertEqual(machine.responseEnded(), .closeAfterWrite)
+
+        var answeredEarly = EngineHTTPRequestGateStateMachine()
+        _ = answeredEarly.partReceived(.head)
+        _ = answeredEarly.responseEnded()  // an early 413
+        XCTAssertEqual(answeredEarly.quiesceRequested(), .dropHeldParts)
+        XCTAssertEqual(answeredEarly.partReceived(.end), .deliver)
+        XCTAssertTrue(answeredEarly.deliveredEndClosesConnection(), "answered already: close once it is read")
     }
 }

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOHTTP1
 
-/// One request at a time for the engine, and a `400` for bytes the HTTP parser refuses: in place of
+/// One request at a time for the engine, a `400` for bytes the HTTP parser refuses, and quiescing
+/// (`ChannelShouldQuiesceEvent`: close when idle, else after the answer in progress): in place of
 /// NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler`, one handler whose reads stop
 /// only when a client actually pipelines (``EngineHTTPRequestGateStateMachine``).
 final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler {
@@ -32,6 +33,9 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
         switch self.machine.partReceived(Self.kind(of: part)) {
         case .deliver:
             context.fireChannelRead(data)
+            if case .end = part, self.machine.deliveredEndClosesConnection() { context.close(promise: nil) }
+        case .drop:
+            break
         case .hold:
             if case .body(let bytes) = part { self.heldBodyBytes += bytes.readableBytes }
             guard self.heldBodyBytes <= Self.maxHeldBodyBytes else {
@@ -52,17 +56,30 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch self.unwrapOutboundIn(data) {
-        case .head(let head):
+        case .head(var head):
             // 1xx heads other than 101 precede the real response (NIO's `isInformational` is internal).
             let code = head.status.code
-            self.machine.responseHeadWritten(informational: code >= 100 && code < 200 && code != 101)
-            context.write(data, promise: promise)
+            let closing = self.machine.responseHeadWritten(informational: code >= 100 && code < 200 && code != 101)
+            if closing && head.isKeepAlive {
+                head.headers.replaceOrAdd(name: "connection", value: "close")
+                context.write(self.wrapOutboundOut(.head(head)), promise: promise)
+            } else {
+                context.write(data, promise: promise)
+            }
         case .body:
             context.write(data, promise: promise)
         case .end:
-            let release = self.machine.responseEnded()
-            context.write(data, promise: promise)
-            if release { self.releaseHeldParts(context: context) }
+            switch self.machine.responseEnded() {
+            case .none:
+                context.write(data, promise: promise)
+            case .releaseHeldParts:
+                context.write(data, promise: promise)
+                self.releaseHeldParts(context: context)
+            case .closeAfterWrite:
+                let channel = context.channel
+                context.write(data).whenComplete { _ in channel.close(promise: nil) }
+                promise?.succeed(())
+            }
         }
     }
 
@@ -90,6 +107,23 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
+    /// A host server stopping (`ChannelShouldQuiesceEvent`): the connection closes now when idle,
+    /// else once the request in progress is answered (that answer says `Connection: close`).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        switch self.machine.quiesceRequested() {
+        case .none:
+            break
+        case .dropHeldParts:
+            self.held.removeAll()
+            self.heldBodyBytes = 0
+        case .close:
+            self.held.removeAll()
+            self.heldBodyBytes = 0
+            context.close(promise: nil)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.held.removeAll()
         self.heldBodyBytes = 0
@@ -110,6 +144,7 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
                 self.held.removeFirst()
                 if case .body(let bytes) = part { self.heldBodyBytes -= bytes.readableBytes }
                 context.fireChannelRead(self.wrapInboundOut(part))
+                if case .end = part, self.machine.deliveredEndClosesConnection() { context.close(promise: nil) }
             case .parserError(let error):
                 let action = self.machine.heldParserErrorReady()
                 guard action != .hold else { return }

@@ -1,6 +1,7 @@
 /// Decides, for one HTTP/1.1 connection, when request parts go on to the engine and when a pipelined
 /// request waits for the answer to the one before it; and whether a request the parser refused still
-/// gets a `400` (after the answer owed for a request read before it). Pure: ``EngineHTTPRequestGate`` holds the waiting parts and performs the actions.
+/// gets a `400` (after the answer owed for a request read before it); and, when a host server
+/// quiesces the connection, when it closes. Pure: ``EngineHTTPRequestGate`` holds the waiting parts and performs the actions.
 ///
 /// The engine answers one request at a time, so a request that arrives before the previous one's
 /// response has ended waits, and reads stop while it does. Unlike NIO's `HTTPServerPipelineHandler`,
@@ -33,6 +34,8 @@ struct EngineHTTPRequestGateStateMachine {
         case deliver
         /// Keep it (behind the parts already waiting) until the current response ends.
         case hold
+        /// Ignore it: the connection is quiescing and its last request was read.
+        case drop
     }
 
     /// What to do with a read the pipeline asks for.
@@ -42,7 +45,31 @@ struct EngineHTTPRequestGateStateMachine {
         case hold
     }
 
+    /// Whether the connection is winding down (`ChannelShouldQuiesceEvent`, a host server stopping).
+    enum Lifecycle: Equatable {
+        /// Serving requests.
+        case accepting
+        /// Quiescing: the request being read is the last one; the connection closes after its answer.
+        case waitingForLastRequestEnd
+        /// Quiescing: the last request was read; the connection closes once its answer ended.
+        case lastRequestEnded
+        /// Closed (or closing): nothing more is read or delivered.
+        case completed
+    }
+
+    /// What quiescing asks of the handler now.
+    enum QuiesceAction: Equatable {
+        /// Nothing yet: the connection closes after the answer in progress.
+        case none
+        /// Forget the held parts (requests after the last one are never answered) and wait for the
+        /// answer in progress.
+        case dropHeldParts
+        /// Forget the held parts and close now: no request is in progress.
+        case close
+    }
+
     private(set) var exchange = Exchange.idle
+    private(set) var lifecycle = Lifecycle.accepting
     /// Parts are waiting (the handler holds them, in order).
     private(set) var holding = false
     /// A read was asked for while parts were waiting.
@@ -52,6 +79,7 @@ struct EngineHTTPRequestGateStateMachine {
 
     /// A part arrived from the HTTP decoder.
     mutating func partReceived(_ part: Part) -> PartAction {
+        if self.lifecycle == .lastRequestEnded || self.lifecycle == .completed { return .drop }
         if self.holding { return .hold }
         if part == .head && self.exchange == .responseEndPending {
             self.holding = true
@@ -78,25 +106,74 @@ struct EngineHTTPRequestGateStateMachine {
 
     /// The pipeline asks for a read.
     mutating func readRequested() -> ReadAction {
+        if self.lifecycle == .lastRequestEnded || self.lifecycle == .completed { return .hold }
         guard self.holding else { return .read }
         self.readHeld = true
         return .hold
     }
 
-    /// A response head was written.
-    mutating func responseHeadWritten(informational: Bool) {
+    /// A response head was written; true when it must say `Connection: close` (the connection is
+    /// quiescing), as NIO's pipelining handler marks it.
+    @discardableResult
+    mutating func responseHeadWritten(informational: Bool) -> Bool {
         if !informational { self.responseOpen = true }
+        return self.lifecycle != .accepting
     }
 
-    /// A response's end was written; true when held parts may now go on.
-    mutating func responseEnded() -> Bool {
+    /// What follows the end of a response.
+    enum ResponseEndAction: Equatable {
+        /// Nothing more.
+        case none
+        /// Hand the held parts on (``heldPartReady(_:)``).
+        case releaseHeldParts
+        /// Close the connection once the end is written: the quiescing connection's last answer.
+        case closeAfterWrite
+    }
+
+    /// A response's end was written.
+    mutating func responseEnded() -> ResponseEndAction {
         self.responseOpen = false
         switch self.exchange {
         case .requestAndResponsePending: self.exchange = .requestEndPending
         case .responseEndPending: self.exchange = .idle
         case .idle, .requestEndPending: break  // an answer to no request (a refusal before any): nothing owed
         }
-        return self.holding && self.exchange == .idle
+        if self.lifecycle == .lastRequestEnded && self.exchange == .idle {
+            self.lifecycle = .completed
+            return .closeAfterWrite
+        }
+        return self.holding && self.exchange == .idle ? .releaseHeldParts : .none
+    }
+
+    /// The connection should wind down (a host server stopping): close it now when no request is in
+    /// progress, else after the answer to the one in progress.
+    mutating func quiesceRequested() -> QuiesceAction {
+        guard self.lifecycle == .accepting else { return .none }
+        self.holding = false
+        self.readHeld = false
+        switch self.exchange {
+        case .idle:
+            self.lifecycle = .completed
+            return .close
+        case .responseEndPending:
+            self.lifecycle = .lastRequestEnded
+            return .dropHeldParts
+        case .requestAndResponsePending, .requestEndPending:
+            self.lifecycle = .waitingForLastRequestEnd
+            return .dropHeldParts
+        }
+    }
+
+    /// Whether the request end just delivered completes a quiescing connection (its answer already
+    /// went out): the handler closes it then.
+    mutating func deliveredEndClosesConnection() -> Bool {
+        guard self.lifecycle == .waitingForLastRequestEnd else { return false }
+        self.lifecycle = .lastRequestEnded
+        if self.exchange == .idle {
+            self.lifecycle = .completed
+            return true
+        }
+        return false
     }
 
     /// What to do with a parser error (the parser refused the bytes after the last part).
