@@ -453,7 +453,7 @@ sections = [
     ("connect", "Handshakes (`connect`)", "32 lanes, each: TCP connect, Engine.IO handshake, Socket.IO CONNECT to `/`, answer, Engine.IO close. Polling uses one keep-alive connection per handshake."),
     ("polling", "Polling-only clients (`polling`)", "Request/ack round trips with polling-only clients (a long-poll GET and a POST connection each)."),
     ("idle", "Idle connections (`idle`)", "Idle WebSocket clients connected to `/` on a freshly started server; RSS from `/proc/PID/status` before connecting and 3 s after the last connect."),
-    ("storm", "Reconnect storm (`storm`)", "5,000 clients connected to one freshly started node drop their TCP connections at once (nothing sent first) and all reconnect at once to the same URL, first over WebSocket, then polling-only (two connections per client); `ops/s` is reconnects over the time until the last one is back, latency is each client's time from the drop to its CONNECT answer, server CPU per reconnect includes closing the dropped sessions."),
+    ("storm", "Reconnect storm (`storm`)", "Clients (5,000; 200 in a quick run) connected to one freshly started node drop their TCP connections at once (nothing sent first) and all reconnect at once to the same URL, first over WebSocket, then polling-only (two connections per client); `ops/s` is reconnects over the time until the last one is back, latency is each client's time from the drop to its CONNECT answer, server CPU per reconnect includes closing the dropped sessions."),
     ("reference-echo", "Reference Node server: echo", "socket.io 4.8.1 on Node, same command."),
     ("reference-fanout", "Reference Node server: fan-out", "socket.io 4.8.1 on Node, same command."),
 ]
