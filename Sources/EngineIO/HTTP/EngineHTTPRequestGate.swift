@@ -14,6 +14,9 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
     /// Bytes of request bodies held behind a pending response before the connection is closed. Reads
     /// stop as soon as a request is held, so this holds at most what one read brought.
     static let maxHeldBodyBytes = 256 * 1024
+    /// Parts held behind a pending response before the connection is closed (a read full of tiny
+    /// pipelined requests would otherwise become thousands of request heads).
+    static let maxHeldParts = 1024
 
     /// What waits behind a pending response: request parts, and the parser's error after them.
     private enum Held {
@@ -38,7 +41,7 @@ final class EngineHTTPRequestGate: ChannelDuplexHandler, RemovableChannelHandler
             break
         case .hold:
             if case .body(let bytes) = part { self.heldBodyBytes += bytes.readableBytes }
-            guard self.heldBodyBytes <= Self.maxHeldBodyBytes else {
+            guard self.heldBodyBytes <= Self.maxHeldBodyBytes, self.held.count < Self.maxHeldParts else {
                 self.held.removeAll()
                 context.close(promise: nil)
                 return
