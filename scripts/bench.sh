@@ -135,9 +135,9 @@ uptime_before="$(uptime)"
 started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 if [ "$quick" = 1 ]; then
-    d=1; w=0.3; fan_clients=50; echo_clients=10; idle_clients=200; poll_clients=5; cluster_clients=20
+    d=1; w=0.3; fan_clients=50; echo_clients=10; idle_clients=200; poll_clients=5; cluster_clients=20; storm_clients=200
 else
-    d=8; w=2; fan_clients=1000; echo_clients=50; idle_clients=10000; poll_clients=50; cluster_clients=100
+    d=8; w=2; fan_clients=1000; echo_clients=50; idle_clients=10000; poll_clients=50; cluster_clients=100; storm_clients=5000
 fi
 
 # 1. Codec micro-benchmarks (no server).
@@ -197,6 +197,13 @@ port="$(free_port)"
 start_server "$port"
 run_bench idle idle --url "http://127.0.0.1:$port" --server-pid "$server_pid" --clients "$idle_clients" \
     --connect-concurrency 200 --settle 3
+stop_server "$server_pid"
+
+# 3b. Reconnect storm on a fresh process: every client drops at once and reconnects at once, per transport.
+port="$(free_port)"
+start_server "$port"
+run_bench storm storm --url "http://127.0.0.1:$port" --server-pid "$server_pid" --clients "$storm_clients" \
+    --transport websocket --transport polling --timeout 60
 stop_server "$server_pid"
 
 # 4. Three nodes through Redis (classic adapter), 100 receivers, 100 broadcasts/s.
@@ -369,7 +376,7 @@ def load_floor():
         return {row["scenario"]: row for row in map(json.loads, filter(str.strip, f))}
 
 floor = load_floor()
-reports = {name: load(name) for name in ["codec", "echo", "echo-one-loop", "fanout", "connect", "polling", "idle", "cluster", "reference-echo", "reference-fanout",
+reports = {name: load(name) for name in ["codec", "echo", "echo-one-loop", "fanout", "connect", "polling", "idle", "storm", "cluster", "reference-echo", "reference-fanout",
                                    "echo-parser-default", "echo-parser-msgpack", "fanout-parser-default", "fanout-parser-msgpack"]}
 machine = next((r[0]["machine"] for r in reports.values() if r[0]), {})
 
@@ -460,6 +467,7 @@ sections = [
     ("connect", "Handshakes (`connect`)", "32 lanes, each: TCP connect, Engine.IO handshake, Socket.IO CONNECT to `/`, answer, Engine.IO close. Polling uses one keep-alive connection per handshake."),
     ("polling", "Polling-only clients (`polling`)", "Request/ack round trips with polling-only clients (a long-poll GET and a POST connection each)."),
     ("idle", "Idle connections (`idle`)", "Idle WebSocket clients connected to `/` on a freshly started server; RSS from `/proc/PID/status` before connecting and 3 s after the last connect."),
+    ("storm", "Reconnect storm (`storm`)", "Clients (5,000; 200 in a quick run) connected to one freshly started node drop their TCP connections at once (nothing sent first) and all reconnect at once to the same URL, first over WebSocket, then polling-only (two connections per client); `ops/s` is reconnects over the time until the last one is back, latency is each client's time from the drop to its CONNECT answer, server CPU per reconnect includes closing the dropped sessions."),
     ("reference-echo", "Reference Node server: echo", "socket.io 4.8.1 on Node, same command."),
     ("reference-fanout", "Reference Node server: fan-out", "socket.io 4.8.1 on Node, same command."),
 ]

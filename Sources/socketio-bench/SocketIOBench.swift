@@ -15,7 +15,7 @@ struct SocketIOBench: AsyncParsableCommand {
             """,
         subcommands: [
             FanoutCommand.self, ClusterFanoutCommand.self, EchoCommand.self, ConnectCommand.self,
-            IdleCommand.self, PollingCommand.self, CodecCommand.self,
+            IdleCommand.self, PollingCommand.self, StormCommand.self, CodecCommand.self,
         ]
     )
 }

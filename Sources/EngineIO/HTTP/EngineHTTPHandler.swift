@@ -87,7 +87,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// A request the HTTP parser could not read (answered 400 by `HTTPServerProtocolErrorHandler`
+    /// A request the HTTP parser could not read (answered 400 by `EngineHTTPRequestGate`
     /// just before), or an I/O error: the parser cannot go on, so the connection ends here, as Node's
     /// server ends it. Left open, it would hold its buffers until the peer went away.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -190,8 +190,12 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.exchangeSession = session
         self.exchangeIsPost = true
         self.pending = .post(session, exchange)
-        session.eventLoop.execute {
+        // A connection on the session's own loop calls it at once: no task, no wake-up (the calls of
+        // one connection always take the same way, so they keep their order).
+        if session.eventLoop.inEventLoop {
             _ = session.beginPostOnEventLoop(exchange)
+        } else {
+            session.eventLoop.execute { _ = session.beginPostOnEventLoop(exchange) }
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init),
             length > self.configuration.maxHTTPBufferSize
@@ -213,7 +217,11 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.server.statistics.payloadTooLarge.wrappingIncrement(ordering: .relaxed)
         self.pending = .discard
         self.body.clear()
-        session.eventLoop.execute { session.postTooLargeOnEventLoop(exchange) }
+        if session.eventLoop.inEventLoop {
+            session.postTooLargeOnEventLoop(exchange)
+        } else {
+            session.eventLoop.execute { session.postTooLargeOnEventLoop(exchange) }
+        }
     }
 
     private func receivedBody(_ chunk: inout ByteBuffer) {
@@ -253,7 +261,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 metadata: [
                     "engineio.code": "\(error.rawValue)", "engineio.message": "\(message ?? error.message)",
                     "http.method": "\(head.method.rawValue)", "http.path": "\(self.target.path)",
-                    "engineio.sid": "\(self.target.query["sid"] ?? "")", "net.peer": "\(context.remoteAddress.map { "\($0)" } ?? "")",
+                    "engineio.sid": "\(self.target.query["sid"] ?? "")", "net.peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "")",
                 ]
             )
             if refusedUpgrade {
@@ -274,11 +282,19 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.exchange = exchange
             self.exchangeSession = session
             self.exchangeIsPost = false
-            session.eventLoop.execute { session.handlePollOnEventLoop(exchange) }
+            if session.eventLoop.inEventLoop {
+                session.handlePollOnEventLoop(exchange)
+            } else {
+                session.eventLoop.execute { session.handlePollOnEventLoop(exchange) }
+            }
         case .post(let session, let exchange):
             let body = self.body
             self.body = ByteBuffer()
-            session.eventLoop.execute { session.completePostOnEventLoop(body: body, exchange: exchange) }
+            if session.eventLoop.inEventLoop {
+                session.completePostOnEventLoop(body: body, exchange: exchange)
+            } else {
+                session.eventLoop.execute { session.completePostOnEventLoop(body: body, exchange: exchange) }
+            }
         case .fallback:
             self.fallback(head: head, context: context)
         case .webSocket(let sid):
@@ -308,7 +324,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             query: self.target.query,
             headers: headers,
             body: self.body,
-            remoteAddress: context.remoteAddress
+            remoteAddress: context.channel.remoteAddress
         )
         self.body = ByteBuffer()
         self.forwardInFlight = true
@@ -431,29 +447,39 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             accept: accept,
             extensions: deflate?.responseHeaderValue
         )
+        // Not flushed yet: a new session's open packet is written next, and both leave in one `writev`.
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(self.wrapOutboundOut(.end(nil)), promise: nil)
         let channel = context.channel
         self.removeHTTPHandlers(context: context, keepingRequestDecoder: true)
         do {
-            try self.server.startWebSocket(channel: channel, request: request, sid: sid, deflate: deflate)
+            try self.server.startWebSocket(
+                channel: channel,
+                request: request,
+                sid: sid,
+                deflate: deflate,
+                after: self.pipelineHandlers.requestDecoder
+            )
         } catch {
+            channel.flush()
             channel.close(promise: nil)
             return
         }
+        channel.flush()
         channel.pipeline.syncOperations.removeHandler(self.pipelineHandlers.requestDecoder, promise: nil)
     }
 
     // MARK: - Handshake and fallback
 
-    /// What `allowRequest` and the new session see of a handshake.
+    /// What `allowRequest` and the new session see of a handshake (the peer address is the one the
+    /// channel cached at accept: `context.remoteAddress` would ask the kernel again).
     private func handshakeRequest(head: HTTPRequestHead, context: ChannelHandlerContext) -> EngineHandshakeRequest {
         var request = EngineHandshakeRequest(
             method: head.method,
             uri: head.uri,
             headers: head.headers,
             query: self.target.query,
-            remoteAddress: context.remoteAddress
+            remoteAddress: context.channel.remoteAddress
         )
         request.isSecure = self.configuration.tls != nil
         return request
@@ -489,7 +515,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             query: self.target.query,
             headers: head.headers,
             body: self.body,
-            remoteAddress: context.remoteAddress
+            remoteAddress: context.channel.remoteAddress
         )
         self.body = ByteBuffer()
         guard let fallback = self.server.fallback else {

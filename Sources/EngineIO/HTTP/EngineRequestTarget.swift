@@ -6,28 +6,51 @@ package struct EngineRequestTarget: Sendable, Hashable {
     package var query: [String: String]
 
     package init(uri: String) {
-        guard let questionMark = uri.firstIndex(of: "?") else {
-            self.path = uri
-            self.query = [:]
-            return
+        if let parsed = uri.utf8.withContiguousStorageIfAvailable({ Self.parse(uri: uri, bytes: $0) }) {
+            (self.path, self.query) = parsed
+        } else {
+            let bytes = Array(uri.utf8)
+            (self.path, self.query) = bytes.withUnsafeBufferPointer { Self.parse(uri: uri, bytes: $0) }
         }
-        self.path = String(uri[..<questionMark])
+    }
+
+    /// Splits on the bytes `?`, `&` and `=` (ASCII, so never inside a multi-byte character): a walk over
+    /// the UTF-8 bytes, with no `Character` (grapheme) views, no arrays of parts, and a query string
+    /// made only for names and values that are new.
+    private static func parse(uri: String, bytes: UnsafeBufferPointer<UInt8>) -> (path: String, query: [String: String]) {
+        guard let questionMark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return (uri, [:]) }
+        let path = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<questionMark]), as: UTF8.self)
         var query: [String: String] = [:]
-        for pair in uri[uri.index(after: questionMark)...].split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.percentDecode(parts[0])
-            if query[name] == nil {
-                query[name] = parts.count > 1 ? Self.percentDecode(parts[1]) : ""
+        var start = questionMark + 1
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            if end > start {
+                var equals = start
+                while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                let name = Self.percentDecode(UnsafeBufferPointer(rebasing: bytes[start..<equals]))
+                if query[name] == nil {
+                    query[name] = equals < end ? Self.percentDecode(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])) : ""
+                }
             }
+            start = end + 1
         }
-        self.query = query
+        return (path, query)
     }
 
     /// Decodes `%XX` escapes and `+` (as a space); malformed escapes are kept as they are.
     static func percentDecode(_ text: Substring) -> String {
-        guard text.contains(where: { $0 == "%" || $0 == "+" }) else { return String(text) }
+        var text = text
+        return text.withUTF8 { Self.percentDecode($0) }
+    }
+
+    /// ``percentDecode(_:)-(Substring)`` on bytes; invalid UTF-8 after decoding becomes U+FFFD.
+    static func percentDecode(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(decoding: utf8, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
+        bytes.reserveCapacity(utf8.count)
         var index = 0
         while index < utf8.count {
             let byte = utf8[index]

@@ -37,14 +37,14 @@ extension EngineServer {
             now: channel.eventLoop.now
         )
         let requestDecoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
-        let pipelining = HTTPServerPipelineHandler()
-        let protocolErrors = HTTPServerProtocolErrorHandler()
-        var httpHandlers: [any RemovableChannelHandler] = [deadlines, pipelining, protocolErrors]
+        // One request at a time, and a 400 for what the parser refuses (NIO's pipelining and
+        // protocol-error handlers in one, which stops reading only when a client pipelines).
+        let gate = EngineHTTPRequestGate()
+        var httpHandlers: [any RemovableChannelHandler] = [deadlines, gate]
         try operations.addHandler(responseEncoder)
         try operations.addHandler(deadlines)
         try operations.addHandler(requestDecoder)
-        try operations.addHandler(pipelining)
-        try operations.addHandler(protocolErrors)
+        try operations.addHandler(gate)
         if let threshold = self.configuration.compressionThreshold {
             let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
                 // A response already encoded by the application (fallback or host framework) stays as it is.
@@ -122,7 +122,16 @@ extension EngineServer {
     /// frames as bytes through it: no frame decoder, aggregator, encoder or `WebSocketFrame` values.
     /// With `deflate` (negotiated permessage-deflate) the transport compresses messages at or above
     /// the configured threshold and the handler inflates compressed ones.
-    func startWebSocket(channel: any Channel, request: EngineHandshakeRequest, sid: String?, deflate: EnginePerMessageDeflateAgreement? = nil) throws {
+    ///
+    /// `requestDecoder` is the connection's HTTP request decoder, still in the pipeline: the WebSocket
+    /// handler goes right after it (found by type when not given).
+    func startWebSocket(
+        channel: any Channel,
+        request: EngineHandshakeRequest,
+        sid: String?,
+        deflate: EnginePerMessageDeflateAgreement? = nil,
+        after requestDecoder: (any ChannelHandler)? = nil
+    ) throws {
         let transport = EngineWebSocketTransport(
             channel: channel,
             maxBufferedBytes: self.configuration.maxWebSocketBufferedBytes,
@@ -144,7 +153,7 @@ extension EngineServer {
         }
         // Right after the HTTP request decoder (which hands it the bytes it still holds), so it comes before
         // any handler a host framework keeps after the engine's (`configureHTTPPipeline(on:passingOtherRequestsOn:)`).
-        let decoder = try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        let decoder = requestDecoder ?? (try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
         try operations.addHandler(
             EngineWebSocketConnectionHandler(transport: transport, session: session, maxMessageSize: maxMessageSize, deflate: deflate),
             position: decoder.map { .after($0) } ?? .last
@@ -160,7 +169,7 @@ extension EngineServer {
 
 /// The HTTP handlers of a connection, removed when it switches to WebSocket.
 struct EngineHTTPPipelineHandlers {
-    /// Removed first (pipelining assistance, protocol errors, compression).
+    /// Removed first (deadlines, the request gate, compression).
     var middle: [any RemovableChannelHandler]
     /// Removed after the middle ones; bytes it still holds go to the WebSocket handler.
     var requestDecoder: any RemovableChannelHandler
@@ -176,8 +185,6 @@ enum EngineHandlerTypes {
     static let instantiated: Void = {
         _ = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         _ = HTTPResponseEncoder()
-        _ = HTTPServerPipelineHandler()
-        _ = HTTPServerProtocolErrorHandler()
         _ = HTTPResponseCompressor()
         _ = NIOLoopBound<Int>.self
     }()

@@ -27,7 +27,14 @@ enum EngineWebSocketHandshake {
 }
 
 extension String {
+    /// The value without leading and trailing spaces and tabs (optional whitespace around a header
+    /// value), trimmed on its UTF-8 bytes: a Character view would run grapheme breaking on every byte.
     fileprivate var trimmingSpaces: String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let bytes = self.utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+            let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return self }
+        return String(Substring(self.utf8[first...last]))
     }
 }

@@ -12,6 +12,9 @@ protocol EngineTransport: AnyObject {
     func sendBinary(_ write: (inout ByteBuffer) -> Void)
     /// Closes the connection(s); the client learns of it through ``BenchClient/transportClosed()``.
     func close()
+    /// Closes the TCP connection(s) at once, sending nothing first (no Engine.IO or WebSocket close),
+    /// as a network drop or a balancer restart ends them.
+    func drop()
 }
 
 /// What a scenario does with what a client receives. Called on the client's event loop; one delegate
@@ -126,6 +129,18 @@ final class BenchClient {
             if self.state.isConnected { transport.sendText { $0.writeInteger(UInt8(ascii: "1")) } }
             transport.close()
         }
+    }
+
+    /// Drops the connection(s) without a goodbye (``EngineTransport/drop()``); no failure is reported
+    /// afterwards. The server sees its transport close (`transport close`).
+    func drop() {
+        guard !self.closing else { return }
+        self.closing = true
+        if let promise = self.connectPromise {
+            self.connectPromise = nil
+            promise.fail(BenchError.connectionFailed("dropped before the namespace connection was up"))
+        }
+        self.transport?.drop()
     }
 
     // MARK: Events from the transport

@@ -57,6 +57,10 @@ final class PollingSession: EngineTransport {
         }
     }
 
+    func drop() {
+        self.finish()
+    }
+
     func close() {
         guard !self.closing else { return }
         self.closing = true

@@ -162,6 +162,12 @@ final class WebSocketClientHandler: ChannelInboundHandler, EngineTransport {
         }
     }
 
+    func drop() {
+        guard let context else { return }
+        self.phase = .closed
+        context.close(promise: nil)
+    }
+
     func close() {
         guard let context else { return }
         if case .open = self.phase {
