@@ -76,6 +76,24 @@ final class RedisRecentBroadcastsTests: XCTestCase {
         XCTAssertNotNil(recent.takeHandover("c"))
     }
 
+    func testAHandoverWhoseSocketNeverJoinedExpiresAndTheRingEmpties() throws {
+        var recent = RedisRecentBroadcasts(handoverLifetime: .seconds(30))
+        recent.beginRestore()
+        recent.expect(socketID: "gone", rooms: ["r"], readThrough: (7, 0), counter: 0, now: self.now)
+        recent.endRestore()
+        record(&recent, 1)
+        recent.expire(now: self.now + .seconds(10))
+        recent.beginRestore()
+        recent.expect(socketID: "probe", rooms: ["r"], readThrough: (7, 0), counter: 0, now: self.now + .seconds(10))
+        XCTAssertEqual(recent.since(try XCTUnwrap(recent.takeHandover("probe"))).events.count, 1, "still kept within its lifetime")
+        recent.endRestore()
+        recent.expire(now: self.now + .seconds(31))
+        XCTAssertNil(recent.takeHandover("gone"), "expired without a new restore")
+        recent.beginRestore()
+        recent.expect(socketID: "later", rooms: ["r"], readThrough: (7, 0), counter: 0, now: self.now + .seconds(32))
+        XCTAssertEqual(recent.since(try XCTUnwrap(recent.takeHandover("later"))).events, [], "the ring was emptied")
+    }
+
     func testCatchUpsAreTakenOnce() {
         var recent = RedisRecentBroadcasts()
         recent.keepCatchUp([["news", 1]], for: "s")

@@ -48,7 +48,6 @@ struct RedisRecentBroadcasts {
         self.capacity = max(1, capacity)
         self.handoverLifetime = handoverLifetime
         self.maxHandovers = max(1, maxHandovers)
-        self.delivered.reserveCapacity(self.capacity)
     }
 
     /// A restore starts reading the stream: deliveries are remembered from now on.
@@ -85,11 +84,21 @@ struct RedisRecentBroadcasts {
     /// Registers a restore that read through `readThrough` and whose last read was sent when the
     /// counter was `counter`.
     mutating func expect(socketID: String, rooms: [String], readThrough: (UInt64, UInt64), counter: UInt64, now: NIODeadline) {
-        self.handovers = self.handovers.filter { now - $0.value.createdAt < self.handoverLifetime }
+        self.expire(now: now)
         if self.handovers.count >= self.maxHandovers, let oldest = self.handovers.min(by: { $0.value.createdAt < $1.value.createdAt })?.key {
             self.handovers[oldest] = nil
         }
         self.handovers[socketID] = Handover(rooms: rooms, readThrough: readThrough, counter: counter, createdAt: now)
+    }
+
+    /// Forgets the hand-overs whose socket never joined within ``handoverLifetime`` (its connection
+    /// failed or closed first), and the deliveries nothing needs any more. Called on a timer too, so
+    /// a forgotten hand-over does not keep the ring filling.
+    mutating func expire(now: NIODeadline) {
+        if !self.handovers.isEmpty {
+            self.handovers = self.handovers.filter { now - $0.value.createdAt < self.handoverLifetime }
+        }
+        self.forgetIfIdle()
     }
 
     /// Takes the hand-over of `socketID`, if one waits (call ``since(_:)`` before anything else

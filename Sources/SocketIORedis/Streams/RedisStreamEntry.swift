@@ -25,34 +25,44 @@ package enum RedisStreamCodec {
     /// The longest entry id accepted (two 20-digit numbers and a dash).
     static let maxIDLength = 41
 
-    /// Whether `text` is an entry id `<ms>-<seq>` (digits only, bounded length): the offsets clients
-    /// present are checked with it before they reach a command.
+    /// Whether `text` is an entry id `<ms>-<seq>`: the offsets clients present are checked with it
+    /// before they reach a command.
     package static func isEntryID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count <= maxIDLength, let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash > 0, dash < bytes.count - 1 else { return false }
-        let milliseconds = bytes[..<dash], sequence = bytes[(dash + 1)...]
-        // Both halves are 64-bit numbers in Redis: digits only, and no larger than UInt64.max.
-        return milliseconds.allSatisfy(isDigit) && sequence.allSatisfy(isDigit)
-            && UInt64(String(decoding: milliseconds, as: UTF8.self)) != nil && UInt64(String(decoding: sequence, as: UTF8.self)) != nil
+        self.order(text) != nil
+    }
+
+    /// An entry id as a comparable pair (milliseconds, sequence); nil when it is not an entry id:
+    /// two runs of digits joined by a dash, each a 64-bit number as in Redis, at most 41 characters.
+    package static func order(_ id: String) -> (UInt64, UInt64)? {
+        let bytes = id.utf8
+        guard bytes.count <= maxIDLength, let dash = bytes.firstIndex(of: UInt8(ascii: "-")) else { return nil }
+        guard let milliseconds = self.number(bytes[..<dash]), let sequence = self.number(bytes[bytes.index(after: dash)...]) else { return nil }
+        return (milliseconds, sequence)
+    }
+
+    /// A non-empty run of ASCII digits as a 64-bit number; nil for anything else or an overflow.
+    private static func number(_ digits: Substring.UTF8View) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard self.isDigit(byte) else { return nil }
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            value = sum
+        }
+        return value
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    /// An entry id as a comparable pair (milliseconds, sequence); nil when it is not an entry id.
-    package static func order(_ id: String) -> (UInt64, UInt64)? {
-        guard self.isEntryID(id), let dash = id.firstIndex(of: "-"), let ms = UInt64(id[..<dash]),
-            let sequence = UInt64(id[id.index(after: dash)...])
-        else { return nil }
-        return (ms, sequence)
-    }
-
     /// The id right after `id` (same milliseconds, sequence + 1), for an exclusive range start;
     /// nil when `id` is not an entry id or its sequence cannot grow.
     package static func nextID(after id: String) -> String? {
-        guard isEntryID(id), let dash = id.firstIndex(of: "-"), let sequence = UInt64(id[id.index(after: dash)...]) else { return nil }
+        guard let (milliseconds, sequence) = self.order(id) else { return nil }
         let (next, overflow) = sequence.addingReportingOverflow(1)
         guard !overflow else { return nil }
-        return "\(id[..<dash])-\(next)"
+        return "\(milliseconds)-\(next)"
     }
 
     /// The entries of an `XRANGE` reply (`[[id, [field, value, …]], …]`). Entries of the wrong shape

@@ -72,7 +72,10 @@ extension RedisStreamsAdapter {
         let refresh = self.streams.sessionRefreshInterval
             ?? min(max(.nanoseconds(recovery.maxDisconnectionDuration.nanoseconds / 4), .seconds(1)), .seconds(30))
         self.sessions.start(on: self.eventLoop, flush: Self.sessionFlushInterval, refresh: refresh) { [weak self] all in
-            guard let self, self.driver.state == .connected else { return }
+            guard let self else { return }
+            let now = NIODeadline.now()
+            self.recent.withLockedValue { $0.expire(now: now) }
+            guard self.driver.state == .connected else { return }
             for snapshot in self.sessions.due(all: all) { self.writeSession(snapshot) }
         }
     }
