@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
@@ -73,6 +74,25 @@ final class BenchContext: Sendable {
             total.merge(try await bound.eventLoop.submit { bound.value.snapshot() }.get())
         }
         return total
+    }
+
+    /// A scenario's whole life: makes the context for `sockets` connections, runs `measure`, stops
+    /// the loops (also when `measure` throws), writes the report, and exits with status 2 when any
+    /// run had errors.
+    static func perform(
+        _ common: CommonOptions, sockets: Int, _ measure: (BenchContext) async throws -> BenchReport
+    ) async throws {
+        let context = try await BenchContext.make(common, sockets: sockets)
+        let report: BenchReport
+        do {
+            report = try await measure(context)
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+        await context.shutdown()
+        try context.emit(report)
+        if report.errors > 0 { throw ExitCode(2) }
     }
 
     /// Stops the loops.

@@ -28,13 +28,12 @@ struct ConnectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try await BenchContext.make(self.common, sockets: self.concurrency * 2)
-        do {
+        try await BenchContext.perform(self.common, sockets: self.concurrency * 2) { context in
             var runs: [RunResult] = []
             for transport in self.transports.compactMap(TransportKind.init(rawValue:)) {
                 runs.append(try await self.measure(context, transport: transport))
             }
-            let report = context.report(
+            return context.report(
                 scenario: "connect",
                 parameters: [
                     "concurrency": String(self.concurrency), "transports": self.transports.joined(separator: ","),
@@ -42,12 +41,6 @@ struct ConnectCommand: AsyncParsableCommand {
                 ],
                 runs: runs
             )
-            await context.shutdown()
-            try context.emit(report)
-            if report.errors > 0 { throw ExitCode(2) }
-        } catch {
-            await context.shutdown()
-            throw error
         }
     }
 

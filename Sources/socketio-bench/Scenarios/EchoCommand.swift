@@ -59,15 +59,8 @@ struct EchoLoadOptions: ParsableArguments {
 
 enum EchoScenario {
     static func run(common: CommonOptions, run: RunOptions, load: EchoLoadOptions, transport: TransportKind) async throws {
-        let context = try await BenchContext.make(common, sockets: load.clients * (transport == .polling ? 2 : 1))
-        do {
-            let report = try await Self.measure(context, run: run, load: load, transport: transport)
-            await context.shutdown()
-            try context.emit(report)
-            if report.errors > 0 { throw ExitCode(2) }
-        } catch {
-            await context.shutdown()
-            throw error
+        try await BenchContext.perform(common, sockets: load.clients * (transport == .polling ? 2 : 1)) { context in
+            try await Self.measure(context, run: run, load: load, transport: transport)
         }
     }
 

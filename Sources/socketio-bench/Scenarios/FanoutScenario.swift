@@ -5,15 +5,8 @@ import NIOCore
 /// the room, connect the publisher, then one warm-up + measurement per rate.
 enum FanoutScenario {
     static func run(common: CommonOptions, run: RunOptions, load: FanoutLoadOptions, cluster: ClusterOptions?) async throws {
-        let context = try await BenchContext.make(common, sockets: load.clients + 1)
-        do {
-            let report = try await Self.measure(context, run: run, load: load, cluster: cluster)
-            await context.shutdown()
-            try context.emit(report)
-            if report.errors > 0 { throw ExitCode(2) }
-        } catch {
-            await context.shutdown()
-            throw error
+        try await BenchContext.perform(common, sockets: load.clients + 1) { context in
+            try await Self.measure(context, run: run, load: load, cluster: cluster)
         }
     }
 

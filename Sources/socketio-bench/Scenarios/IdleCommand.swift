@@ -29,15 +29,8 @@ struct IdleCommand: AsyncParsableCommand {
     func run() async throws {
         let pids = self.common.serverPIDs
         guard !pids.isEmpty else { throw ValidationError("idle needs --server-pid to read the server's RSS") }
-        let context = try await BenchContext.make(self.common, sockets: self.clients)
-        do {
-            let report = try await self.measure(context, pids: pids)
-            await context.shutdown()
-            try context.emit(report)
-            if report.errors > 0 { throw ExitCode(2) }
-        } catch {
-            await context.shutdown()
-            throw error
+        try await BenchContext.perform(self.common, sockets: self.clients) { context in
+            try await self.measure(context, pids: pids)
         }
     }
 

@@ -46,13 +46,12 @@ struct StormCommand: AsyncParsableCommand {
     func run() async throws {
         // A polling client holds two connections (a long GET and a POST link).
         let linksPerClient = self.transports.contains("polling") ? 2 : 1
-        let context = try await BenchContext.make(self.common, sockets: self.clients * linksPerClient)
-        do {
+        try await BenchContext.perform(self.common, sockets: self.clients * linksPerClient) { context in
             var runs: [RunResult] = []
             for transport in self.transports.compactMap(TransportKind.init(rawValue:)) {
                 runs.append(try await self.storm(context, transport: transport))
             }
-            let report = context.report(
+            return context.report(
                 scenario: "storm",
                 parameters: [
                     "clients": String(self.clients), "transports": self.transports.joined(separator: ","),
@@ -60,12 +59,6 @@ struct StormCommand: AsyncParsableCommand {
                 ],
                 runs: runs
             )
-            await context.shutdown()
-            try context.emit(report)
-            if report.errors > 0 { throw ExitCode(2) }
-        } catch {
-            await context.shutdown()
-            throw error
         }
     }
 
