@@ -30,22 +30,7 @@ for mode in $modes; do
     redis_pid=$!
     pids+=("$redis_pid")
     for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-    urls=() server_pids=() node_pids=()
-    for i in 1 2 3; do
-        port="$(free_port)"
-        "$bin/socketio-node" --host 127.0.0.1 --port "$port" --node-id "bench$i" --redis "redis://127.0.0.1:$redis_port" \
-            --adapter "$adapter" "${extra[@]}" --bench-handlers --log-level warning >"$work/$mode-node$i.log" 2>&1 &
-        node_pids+=($!)
-        pids+=($!)
-        urls+=(--url "http://127.0.0.1:$port")
-        server_pids+=(--server-pid "$!")
-    done
-    for i in 0 1 2; do
-        for _ in $(seq 1 200); do
-            curl -fs "${urls[$((i * 2 + 1))]}/readyz" >/dev/null 2>&1 && break
-            sleep 0.05
-        done
-    done
+    start_nodes "$mode" "redis://127.0.0.1:$redis_port" --adapter "$adapter" "${extra[@]}"
     before="$(cpu_ticks "$redis_pid")"
     started=$SECONDS
     "$bin/socketio-bench" cluster-fanout "${urls[@]}" "${server_pids[@]}" --clients "$clients" --payload-size 32 \

@@ -31,3 +31,27 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# Starts three release nodes on Redis `$2` with the extra socketio-node arguments after it, logs under
+# "$work/$1-node<i>.log", and waits (10 s at most each) for their /readyz. Sets node_pids, urls
+# (`--url …` pairs) and server_pids (`--server-pid …` pairs) for socketio-bench.
+start_nodes() {
+    local name="$1" redis_url="$2" i port
+    shift 2
+    node_pids=() urls=() server_pids=()
+    for i in 1 2 3; do
+        port="$(free_port)"
+        "$bin/socketio-node" --host 127.0.0.1 --port "$port" --node-id "bench$i" --redis "$redis_url" "$@" \
+            --bench-handlers --log-level warning >"$work/$name-node$i.log" 2>&1 &
+        node_pids+=($!)
+        pids+=($!)
+        urls+=(--url "http://127.0.0.1:$port")
+        server_pids+=(--server-pid "$!")
+    done
+    for i in 0 1 2; do
+        for _ in $(seq 1 200); do
+            curl -fs "${urls[$((i * 2 + 1))]}/readyz" >/dev/null 2>&1 && break
+            sleep 0.05
+        done
+    done
+}

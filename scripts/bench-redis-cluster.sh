@@ -51,21 +51,8 @@ done
 run_topology() { # name url redis-pids...
     local name="$1" url="$2"
     shift 2
-    local redis_pids=("$@") node_pids=() urls=() i port
-    for i in 1 2 3; do
-        port="$(free_port)"
-        "$bin/socketio-node" --host 127.0.0.1 --port "$port" --node-id "bench$i" --redis "$url" --adapter sharded \
-            --bench-handlers --log-level warning >"$work/$name-node$i.log" 2>&1 &
-        node_pids+=($!)
-        pids+=($!)
-        urls+=(--url "http://127.0.0.1:$port")
-    done
-    for i in 0 1 2; do
-        for _ in $(seq 1 200); do
-            curl -fs "${urls[$((i * 2 + 1))]}/readyz" >/dev/null 2>&1 && break
-            sleep 0.05
-        done
-    done
+    local redis_pids=("$@") i
+    start_nodes "$name" "$url" --adapter sharded
     local before=() bench_pids=() r
     for r in "${redis_pids[@]}"; do before+=("$(cpu_ticks "$r")"); done
     local started=$SECONDS
