@@ -190,13 +190,7 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.exchangeSession = session
         self.exchangeIsPost = true
         self.pending = .post(session, exchange)
-        // A connection on the session's own loop calls it at once: no task, no wake-up (the calls of
-        // one connection always take the same way, so they keep their order).
-        if session.eventLoop.inEventLoop {
-            _ = session.beginPostOnEventLoop(exchange)
-        } else {
-            session.eventLoop.execute { _ = session.beginPostOnEventLoop(exchange) }
-        }
+        Self.onSessionLoop(session) { _ = session.beginPostOnEventLoop(exchange) }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init),
             length > self.configuration.maxHTTPBufferSize
         {
@@ -213,15 +207,22 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.write(status: .payloadTooLarge, headers: HTTPHeaders(), body: ByteBuffer(), closeConnection: true, cors: true)
     }
 
+    /// Runs `body` on the session's loop: at once when this connection is on that loop (no task, no
+    /// wake-up), else as a task there. The calls of one connection always take the same way, so they
+    /// keep their order.
+    private static func onSessionLoop(_ session: EngineSession, _ body: @escaping @Sendable () -> Void) {
+        if session.eventLoop.inEventLoop {
+            body()
+        } else {
+            session.eventLoop.execute(body)
+        }
+    }
+
     private func postTooLarge(session: EngineSession, exchange: EngineHTTPExchange) {
         self.server.statistics.payloadTooLarge.wrappingIncrement(ordering: .relaxed)
         self.pending = .discard
         self.body.clear()
-        if session.eventLoop.inEventLoop {
-            session.postTooLargeOnEventLoop(exchange)
-        } else {
-            session.eventLoop.execute { session.postTooLargeOnEventLoop(exchange) }
-        }
+        Self.onSessionLoop(session) { session.postTooLargeOnEventLoop(exchange) }
     }
 
     private func receivedBody(_ chunk: inout ByteBuffer) {
@@ -282,19 +283,11 @@ final class EngineHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.exchange = exchange
             self.exchangeSession = session
             self.exchangeIsPost = false
-            if session.eventLoop.inEventLoop {
-                session.handlePollOnEventLoop(exchange)
-            } else {
-                session.eventLoop.execute { session.handlePollOnEventLoop(exchange) }
-            }
+            Self.onSessionLoop(session) { session.handlePollOnEventLoop(exchange) }
         case .post(let session, let exchange):
             let body = self.body
             self.body = ByteBuffer()
-            if session.eventLoop.inEventLoop {
-                session.completePostOnEventLoop(body: body, exchange: exchange)
-            } else {
-                session.eventLoop.execute { session.completePostOnEventLoop(body: body, exchange: exchange) }
-            }
+            Self.onSessionLoop(session) { session.completePostOnEventLoop(body: body, exchange: exchange) }
         case .fallback:
             self.fallback(head: head, context: context)
         case .webSocket(let sid):
